@@ -1,0 +1,80 @@
+"""The ``mnist-viewer`` command: no subcommand opens the GUI; subcommands work in the terminal.
+
+Each subcommand lives in its own module under :mod:`mnist_viewer.commands` and provides
+``register(subparsers)``, which adds its parser and sets ``func`` to a ``run(args) -> int``.
+Errors in the data (:class:`~mnist_viewer.core.errors.DataError`) and the file system
+(:class:`OSError`) become one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .core.errors import Cancelled, DataError
+
+COMMANDS = ("info", "generate", "export", "stats")
+
+
+def _gui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mnist-viewer",
+        description="View, generate, analyse and export Moving MNIST. "
+        "Without a subcommand the GUI opens. Subcommands: " + ", ".join(COMMANDS) + " "
+        "(see 'mnist-viewer COMMAND --help').",
+    )
+    parser.add_argument("--version", action="version", version=f"mnist-viewer {__version__}")
+    parser.add_argument("path", nargs="?", help="a dataset or sequence file to open")
+    parser.add_argument(
+        "--screenshot", metavar="OUT.png",
+        help="show the window, save a PNG of it to OUT.png and exit",
+    )
+    parser.add_argument(
+        "--view", choices=("main", "grid", "stats"), default="main",
+        help="with --screenshot: which window to capture (default: main)",
+    )
+    parser.add_argument(
+        "--frame", type=int, default=0, metavar="K", help="with --screenshot: the frame to show",
+    )
+    return parser
+
+
+def command_parser() -> argparse.ArgumentParser:
+    """The parser of the terminal subcommands."""
+    parser = argparse.ArgumentParser(prog="mnist-viewer")
+    parser.add_argument("--version", action="version", version=f"mnist-viewer {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"{__package__}.commands.{name}")
+        module.register(subparsers)
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"mnist-viewer: error: {message}", file=sys.stderr)
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``mnist-viewer`` and ``python -m mnist_viewer``; returns the exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] in COMMANDS:
+        args = command_parser().parse_args(args_list)
+        try:
+            return int(args.func(args) or 0)
+        except DataError as exc:
+            return _fail(str(exc))
+        except OSError as exc:
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            return _fail(f"{where}{exc.strerror or exc}")
+        except Cancelled:
+            return _fail("cancelled")
+        except KeyboardInterrupt:
+            return _fail("interrupted")
+    args = _gui_parser().parse_args(args_list)
+    from .ui.app import run_gui  # Qt is imported only when the GUI starts
+
+    return run_gui(args)

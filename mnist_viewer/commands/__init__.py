@@ -1,0 +1,1 @@
+"""Subcommands of ``mnist-viewer``: one module each, with ``register(subparsers)``."""

@@ -1,0 +1,18 @@
+"""Errors the core raises: one line each, naming the file and the problem."""
+
+from __future__ import annotations
+
+from os import PathLike
+
+
+class DataError(ValueError):
+    """Bad or unreadable input. ``str(err)`` is a single line: ``<path>: <problem>``."""
+
+    def __init__(self, path: str | PathLike[str] | None, problem: str) -> None:
+        self.path = None if path is None else str(path)
+        self.problem = " ".join(str(problem).split())
+        super().__init__(self.problem if self.path is None else f"{self.path}: {self.problem}")
+
+
+class Cancelled(Exception):
+    """A long job was cancelled through its ``cancel`` callback."""
