@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-MNIST_DIR = Path(os.environ.get("MNIST_VIEWER_TEST_DATA", ROOT.parent / "shared" / "data" / "mnist"))
+MNIST_DIR = Path(
+    os.environ.get("MNIST_VIEWER_TEST_DATA", ROOT.parent / "shared" / "data" / "mnist")
+)
 
 
 @pytest.fixture(scope="session")

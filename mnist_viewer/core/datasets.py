@@ -68,7 +68,9 @@ class Dataset:
 
 def _check_pair(path: Path, images: np.ndarray, labels: np.ndarray) -> None:
     if images.dtype != np.uint8 or images.ndim != 3:
-        raise DataError(path, f"images must be uint8 (N, H, W), found {images.dtype} {images.shape}")
+        raise DataError(
+            path, f"images must be uint8 (N, H, W), found {images.dtype} {images.shape}"
+        )
     if labels.dtype != np.uint8 or labels.ndim != 1:
         raise DataError(path, f"labels must be uint8 (N,), found {labels.dtype} {labels.shape}")
     if images.shape[0] != labels.shape[0]:
@@ -109,15 +111,17 @@ def _find_idx_files(folder: Path) -> dict[str, dict[str, Path]]:
     return found
 
 
-def _read_idx_pair(split: str, files: dict[str, Path], folder: Path) -> tuple[np.ndarray, np.ndarray]:
+def _read_idx_pair(
+    split: str, files: dict[str, Path], folder: Path
+) -> tuple[np.ndarray, np.ndarray]:
     if "images" not in files or "labels" not in files:
         missing = "labels" if "images" in files else "images"
         raise DataError(folder, f"the {split} {missing} file is missing")
     images, labels = read_idx(files["images"]), read_idx(files["labels"])
     if images.ndim != 3:
-        raise DataError(files["images"], f"expected a 3-dimensional images file, found {images.shape}")
+        raise DataError(files["images"], f"expected 3-dimensional images, found {images.shape}")
     if labels.ndim != 1:
-        raise DataError(files["labels"], f"expected a 1-dimensional labels file, found {labels.shape}")
+        raise DataError(files["labels"], f"expected 1-dimensional labels, found {labels.shape}")
     _check_pair(files["images"], images, labels)
     return images, labels
 

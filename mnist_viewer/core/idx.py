@@ -83,7 +83,7 @@ def _os_problem(exc: BaseException) -> str:
 
 
 def _inflate(path: Path, data: bytes, limit: int) -> bytes:
-    """Decompress a (possibly multi-member) gzip stream, never producing more than ``limit``+1 bytes."""
+    """Inflate a (possibly multi-member) gzip stream to at most ``limit`` + 1 bytes."""
     out: list[bytes] = []
     produced = 0
     rest = data
@@ -153,6 +153,9 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
             f"but only {max(len(body) - header_len, 0):,} bytes are present",
         )
     if len(body) > total:
+        if compressed:
+            raise DataError(path, f"the gzip stream inflates beyond the {total:,} bytes "
+                            f"the header {shape} declares")
         raise DataError(path, f"{len(body) - total:,} bytes more than the header {shape} declares")
     array = np.frombuffer(body, dtype=dtype, count=declared // dtype.itemsize, offset=header_len)
     array = array.reshape(shape)
@@ -161,7 +164,9 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     return array  # single-byte data stays a read-only view of the file's bytes
 
 
-def write_idx(path: str | os.PathLike[str], array: np.ndarray, *, compress: bool | None = None) -> None:
+def write_idx(
+    path: str | os.PathLike[str], array: np.ndarray, *, compress: bool | None = None
+) -> None:
     """Write ``array`` as an IDX file (gzip-compressed when the name ends in .gz), atomically."""
     path = Path(path)
     native = array.dtype.newbyteorder("=")

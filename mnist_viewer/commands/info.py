@@ -1,0 +1,69 @@
+"""``mnist-viewer info PATH [--json]``: describe a dataset or a sequence file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from ..core.datasets import open_dataset
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "info",
+        help="describe a dataset or a sequence file",
+        description="Describe a dataset (a folder of IDX files, an IDX file or a Keras mnist.npz) "
+        "or a sequence file (.npz or .npy).",
+    )
+    parser.add_argument("path", help="the dataset or sequence file")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(func=run)
+
+
+def describe_dataset(path: str | Path) -> dict[str, Any]:
+    """What ``info --json`` prints for a dataset."""
+    splits = open_dataset(path)
+    first = next(iter(splits.values()))
+    return {
+        "kind": "dataset",
+        "path": str(path),
+        "format": first.format,
+        "name": first.name,
+        "image_shape": list(first.image_shape),
+        **{
+            split: {"images": len(d), "label_counts": d.label_counts()}
+            for split, d in splits.items()
+        },
+    }
+
+
+def describe(path: str | Path) -> dict[str, Any]:
+    """Describe ``path``, whichever kind of file it is."""
+    from ..core import sequence_io
+
+    if sequence_io.is_sequence_file(path):
+        return sequence_io.describe_sequences(path)
+    return describe_dataset(path)
+
+
+def _text(info: dict[str, Any]) -> str:
+    if info["kind"] == "dataset":
+        lines = [f"{info['path']}: {info['name']} dataset ({info['format']}), images "
+                 f"{info['image_shape'][0]}×{info['image_shape'][1]}"]
+        for split in ("train", "test"):
+            if split in info:
+                counts = " ".join(str(c) for c in info[split]["label_counts"])
+                lines.append(f"  {split}: {info[split]['images']} images; per label 0-9: {counts}")
+        return "\n".join(lines)
+    gt = "with ground truth" if info.get("ground_truth") else "no ground truth"
+    return (f"{info.get('path', '')}: {info['num_sequences']} sequences × {info['frames']} frames "
+            f"of {info['height']}×{info['width']} ({info['layout']} layout, {gt})")
+
+
+def run(args: argparse.Namespace) -> int:
+    info = describe(args.path)
+    info.setdefault("path", str(args.path))
+    print(json.dumps(info) if args.json else _text(info))
+    return 0

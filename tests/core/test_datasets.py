@@ -1,0 +1,146 @@
+"""Datasets from real MNIST folders, Keras .npz files, the embedded subset; the resolution order."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mnist_viewer.core import datasets
+from mnist_viewer.core.datasets import embedded_dataset, load_dataset, open_dataset
+from mnist_viewer.core.errors import DataError
+from mnist_viewer.core.idx import read_idx
+
+TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def test_real_mnist_folder(mnist_dir: Path) -> None:
+    splits = open_dataset(mnist_dir)
+    assert list(splits) == ["train", "test"]
+    train, test = splits["train"], splits["test"]
+    assert train.images.shape == (60000, 28, 28) and test.images.shape == (10000, 28, 28)
+    assert train.label_counts() == TRAIN_COUNTS and test.label_counts() == TEST_COUNTS
+    assert train.name == "mnist" and train.format == "idx"
+    assert (train.images[0] > 0).sum() > 50  # real ink
+
+
+def _make_npz(path: Path, mnist_dir: Path, **override: np.ndarray) -> dict[str, np.ndarray]:
+    arrays = {
+        "x_train": read_idx(mnist_dir / "t10k-images-idx3-ubyte.gz")[:300],
+        "y_train": read_idx(mnist_dir / "t10k-labels-idx1-ubyte.gz")[:300],
+        "x_test": read_idx(mnist_dir / "t10k-images-idx3-ubyte.gz")[300:400],
+        "y_test": read_idx(mnist_dir / "t10k-labels-idx1-ubyte.gz")[300:400],
+    }
+    arrays.update(override)
+    np.savez(path, **arrays)
+    return arrays
+
+
+def test_keras_npz(tmp_path: Path, mnist_dir: Path) -> None:
+    arrays = _make_npz(tmp_path / "mnist.npz", mnist_dir)
+    splits = open_dataset(tmp_path / "mnist.npz")
+    assert splits["train"].format == "keras-npz"
+    np.testing.assert_array_equal(splits["test"].images, arrays["x_test"])
+    np.testing.assert_array_equal(splits["train"].labels, arrays["y_train"])
+
+
+def test_keras_cache_file_is_in_the_resolution_order(tmp_path: Path, mnist_dir: Path) -> None:
+    cache = datasets.keras_cache_file()  # under the isolated HOME/KERAS_HOME of the test
+    cache.parent.mkdir(parents=True)
+    _make_npz(cache, mnist_dir)
+    assert load_dataset(None, "test").provenance == str(cache)
+
+
+def test_embedded_subset_is_real_and_balanced(mnist_dir: Path) -> None:
+    train = embedded_dataset("train")
+    assert train.label_counts() == [200] * 10
+    assert embedded_dataset("test").label_counts() == [50] * 10
+    full = read_idx(mnist_dir / "train-images-idx3-ubyte.gz")
+    index = datasets.embedded_path() / "indices.json"
+    import json
+
+    idx = json.loads(index.read_text())["train"]
+    np.testing.assert_array_equal(train.images, full[idx])
+
+
+def test_resolution_order(tmp_path: Path, mnist_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_dataset().provenance == "embedded subset"
+    monkeypatch.setenv("MNIST_VIEWER_DATA", str(mnist_dir))
+    assert len(load_dataset()) == 60000
+    other = tmp_path / "other"
+    other.mkdir()
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        shutil.copy(mnist_dir / name, other / name)
+    assert len(load_dataset(other, "test")) == 10000  # explicit path wins over the variable
+    with pytest.raises(DataError, match="no train split"):
+        load_dataset(other, "train")
+
+
+def test_folder_with_dot_spelling_and_fashion_name(tmp_path: Path, mnist_dir: Path) -> None:
+    folder = tmp_path / "fashion"
+    folder.mkdir()
+    for src, dst in (("t10k-images-idx3-ubyte.gz", "t10k-images.idx3-ubyte"),
+                     ("t10k-labels-idx1-ubyte.gz", "t10k-labels.idx1-ubyte")):
+        raw = gzip.decompress((mnist_dir / src).read_bytes())
+        (folder / dst).write_bytes(raw)
+    # real MNIST labels are recognised as MNIST whatever the folder is called
+    assert open_dataset(folder)["test"].name == "mnist"
+
+
+def _fails(path: Path) -> str:
+    with pytest.raises(DataError) as info:
+        open_dataset(path)
+    message = str(info.value)
+    assert str(path) in message and "\n" not in message
+    return message
+
+
+def test_bad_inputs(tmp_path: Path, mnist_dir: Path) -> None:
+    assert "no such" in _fails(tmp_path / "missing")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "no MNIST-format files" in _fails(empty)
+    (tmp_path / "notes.txt").write_text("hello")
+    assert "not a dataset" in _fails(tmp_path / "notes.txt")
+
+
+def test_image_and_label_count_mismatch(tmp_path: Path, mnist_dir: Path) -> None:
+    folder = tmp_path / "mismatch"
+    folder.mkdir()
+    shutil.copy(mnist_dir / "t10k-images-idx3-ubyte.gz", folder)
+    shutil.copy(mnist_dir / "train-labels-idx1-ubyte.gz", folder / "t10k-labels-idx1-ubyte.gz")
+    assert "10000 images but 60000 labels" in _fails(folder)
+
+
+def test_missing_labels_file(tmp_path: Path, mnist_dir: Path) -> None:
+    folder = tmp_path / "half"
+    folder.mkdir()
+    shutil.copy(mnist_dir / "t10k-images-idx3-ubyte.gz", folder)
+    assert "labels file is missing" in _fails(folder)
+
+
+def test_npz_missing_keys_wrong_dtype_and_shape(tmp_path: Path, mnist_dir: Path) -> None:
+    np.savez(tmp_path / "keys.npz", x_train=np.zeros((2, 28, 28), np.uint8))
+    assert "missing keys" in _fails(tmp_path / "keys.npz")
+    _make_npz(tmp_path / "dtype.npz", mnist_dir, x_test=np.zeros((100, 28, 28), np.float32))
+    assert "uint8" in _fails(tmp_path / "dtype.npz")
+    _make_npz(tmp_path / "shape.npz", mnist_dir, x_test=np.zeros((100, 784), np.uint8))
+    assert "(N, H, W)" in _fails(tmp_path / "shape.npz")
+    _make_npz(tmp_path / "count.npz", mnist_dir, y_test=np.zeros(99, np.uint8))
+    assert "100 images but 99 labels" in _fails(tmp_path / "count.npz")
+
+
+def test_npz_with_pickled_object_is_refused(tmp_path: Path, mnist_dir: Path) -> None:
+    evil = np.empty(1, dtype=object)
+    evil[0] = {"payload": 1}
+    _make_npz(tmp_path / "pickle.npz", mnist_dir, y_test=evil)
+    assert "pickle" in _fails(tmp_path / "pickle.npz")
+
+
+def test_not_a_zip_npz(tmp_path: Path) -> None:
+    (tmp_path / "broken.npz").write_bytes(b"this is not a zip file at all")
+    assert "npz" in _fails(tmp_path / "broken.npz")

@@ -1,0 +1,64 @@
+"""`mnist-viewer info`: the JSON contract and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mnist_viewer.cli import main
+
+
+def test_info_json_on_real_mnist(mnist_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["info", str(mnist_dir), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["kind"] == "dataset" and info["format"] == "idx" and info["name"] == "mnist"
+    assert info["image_shape"] == [28, 28]
+    assert info["train"]["images"] == 60000 and info["test"]["images"] == 10000
+    assert info["train"]["label_counts"] == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265,
+                                             5851, 5949]
+    assert info["test"]["label_counts"] == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def test_info_text(mnist_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["info", str(mnist_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "mnist dataset" in out and "60000 images" in out
+
+
+def test_bad_file_gives_one_line_and_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "train-images-idx3-ubyte"
+    bad.write_bytes(b"\x00\x00\x08\x03" + bytes(8))
+    proc = subprocess.run(
+        [sys.executable, "-m", "mnist_viewer", "info", str(bad), "--json"],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(bad) in lines[0] and "Traceback" not in proc.stderr
+
+
+def test_missing_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["info", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert "nowhere" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", ["info", "generate", "export", "stats"])
+def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: mnist-viewer " + command in capsys.readouterr().out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    import mnist_viewer
+
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.strip() == f"mnist-viewer {mnist_viewer.__version__}"
