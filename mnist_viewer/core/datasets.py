@@ -27,6 +27,7 @@ import numpy as np
 
 from .errors import DataError
 from .idx import read_idx
+from .keras_source import keras_cache_file
 
 SPLITS = ("train", "test")
 ENV_DATA = "MNIST_VIEWER_DATA"
@@ -223,18 +224,9 @@ def embedded_dataset(split: str = "train") -> Dataset:
     return Dataset(d.images, d.labels, split, "embedded-mnist", "embedded subset", "idx")
 
 
-def keras_cache_file() -> Path:
-    """Where Keras caches mnist.npz (``$KERAS_HOME/datasets`` or ``~/.keras/datasets``)."""
-    home = os.environ.get("KERAS_HOME")
-    base = Path(home) if home else Path.home() / ".keras"
-    return base / "datasets" / "mnist.npz"
-
-
 def _cache_folder() -> Path | None:
-    try:
-        from . import download
-    except ImportError:  # pragma: no cover - download module is part of the package
-        return None
+    from . import download
+
     return download.mnist_cache_path() if download.is_cached() else None
 
 

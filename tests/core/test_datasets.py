@@ -144,3 +144,19 @@ def test_npz_with_pickled_object_is_refused(tmp_path: Path, mnist_dir: Path) -> 
 def test_not_a_zip_npz(tmp_path: Path) -> None:
     (tmp_path / "broken.npz").write_bytes(b"this is not a zip file at all")
     assert "npz" in _fails(tmp_path / "broken.npz")
+
+
+def test_download_cache_comes_before_the_keras_cache(tmp_path: Path, mnist_dir: Path) -> None:
+    from mnist_viewer.core import download
+
+    cache = download.mnist_cache_path()  # under the isolated MNIST_VIEWER_CACHE of the test
+    cache.mkdir(parents=True)
+    for gz in mnist_dir.glob("*-ubyte.gz"):
+        (cache / gz.name[:-3]).write_bytes(gzip.decompress(gz.read_bytes()))
+    assert download.is_cached()
+    keras = datasets.keras_cache_file()
+    keras.parent.mkdir(parents=True)
+    _make_npz(keras, mnist_dir)
+    test = load_dataset(None, "test")
+    assert test.provenance == str(cache) and len(test) == 10000
+    assert len(load_dataset("cache", "train")) == 60000
