@@ -115,10 +115,11 @@ def _find_idx_files(folder: Path) -> dict[str, dict[str, Path]]:
 def _read_idx_pair(
     split: str, files: dict[str, Path], folder: Path
 ) -> tuple[np.ndarray, np.ndarray]:
+    arrays = {kind: read_idx(path) for kind, path in files.items()}  # a bad file speaks first
     if "images" not in files or "labels" not in files:
         missing = "labels" if "images" in files else "images"
         raise DataError(folder, f"the {split} {missing} file is missing")
-    images, labels = read_idx(files["images"]), read_idx(files["labels"])
+    images, labels = arrays["images"], arrays["labels"]
     if images.ndim != 3:
         raise DataError(files["images"], f"expected 3-dimensional images, found {images.shape}")
     if labels.ndim != 1:

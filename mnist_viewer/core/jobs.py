@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -34,38 +34,48 @@ def report(progress: Progress | None, done: int, total: int) -> None:
         progress(done, total)
 
 
+def _temporary_sibling(target: Path, suffix: str, directory: bool) -> Path:
+    """Create a new hidden file or folder beside ``target`` with the usual permissions.
+
+    ``os.open``/``os.mkdir`` apply the process umask themselves (mkstemp/mkdtemp would make
+    0600/0700 entries, and reading the umask means changing it, which races with threads).
+    """
+    parent = target.parent
+    for _ in range(100):
+        tmp = parent / f".{target.name}.{secrets.token_hex(4)}.part{suffix}"
+        try:
+            if directory:
+                os.mkdir(tmp, 0o777)
+            else:
+                os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(f"{parent}: cannot create a temporary file for {target.name}")
+
+
 @contextlib.contextmanager
-def atomic_path(target: str | os.PathLike[str], *, directory: bool = False) -> Iterator[Path]:
+def atomic_path(
+    target: str | os.PathLike[str], *, directory: bool = False, suffix: str = ""
+) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
 
     On any exception (including :class:`Cancelled`) the temporary file or folder is removed
     and ``target`` is left exactly as it was. With ``directory=True`` a temporary folder is
     yielded and replaces ``target`` (an existing folder at ``target`` is removed only after
-    the new one is complete).
+    the new one is complete). ``suffix`` ends the temporary name, for writers that choose a
+    container by the file extension (e.g. ``suffix=".avi"`` for OpenCV).
     """
     target = Path(target)
-    parent = target.parent if str(target.parent) else Path(".")
-    if directory:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=parent))
-    else:
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=parent)
-        os.close(fd)
-        tmp = Path(name)
+    tmp = _temporary_sibling(target, suffix, directory)
     try:
         yield tmp
-        if directory:
-            if target.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))
-                os.replace(target, old / "old")
-                os.replace(tmp, target)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, target)
+        if directory and target.exists():
+            old = _temporary_sibling(target, ".old", directory=True)
+            os.replace(target, old / "old")
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
         else:
-            # mkstemp creates 0600 files; give the result the usual permissions.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
             os.replace(tmp, target)
     except BaseException:
         if directory:

@@ -1,0 +1,200 @@
+"""``mnist-viewer export INPUT --out FILE``: write sequences as GIF, AVI, MP4 or PNG.
+
+INPUT is a sequence file, or a dataset (a folder of IDX files, an IDX file or a Keras
+mnist.npz) from which a fresh set is generated (``--seed``, ``--frames``), or whose digits are
+exported one after the other (``--stream``). The format follows the extension of ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..core import encoders
+from ..core.colormaps import COLORMAPS
+from ..core.errors import DataError
+from ..core.sequences import SequenceSet
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1, not {text!r}")
+    return int(text)
+
+
+def _index(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 0, not {text!r}")
+    return int(text)
+
+
+def _grid(text: str) -> tuple[int, int]:
+    rows, sep, cols = text.lower().partition("x")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"must look like 4x4, not {text!r}")
+    return _count(rows), _count(cols)
+
+
+def _range(text: str) -> tuple[int, int]:
+    start, sep, stop = text.partition(":")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"must look like A:B (B excluded), not {text!r}")
+    a, b = _index(start), _index(stop)
+    if b <= a:
+        raise argparse.ArgumentTypeError(f"{text!r} is empty (B must be greater than A)")
+    return a, b
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "export",
+        help="export sequences as GIF, AVI, MP4 or PNG",
+        description="Export a sequence, a range of sequences, a grid of sequences or a stream "
+        "of dataset digits. The format follows the extension of --out: .gif, .avi, .mp4, "
+        ".png (all frames on one sheet), or no extension / an existing folder (one PNG per "
+        "frame). INPUT is a sequence file, or a dataset from which a fresh set is generated.",
+    )
+    parser.add_argument("input", metavar="INPUT", help="a sequence file or a dataset")
+    parser.add_argument("--out", required=True, metavar="FILE", help="where to write")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--index", type=_index, default=0, metavar="I",
+                      help="the sequence to export (default 0)")
+    what.add_argument("--range", type=_range, metavar="A:B",
+                      help="sequences A..B-1, one file each: FILE_000A.gif ...")
+    what.add_argument("--grid", type=_grid, metavar="RxC",
+                      help="R×C sequences tiled into one animation")
+    what.add_argument("--stream", action="store_true",
+                      help="dataset digits one after the other (dataset INPUT only)")
+    parser.add_argument("--page", type=_index, default=0, metavar="P",
+                        help="with --grid: sequences P*R*C onwards (default 0)")
+    parser.add_argument("--start", type=_index, default=0, metavar="S",
+                        help="with --stream: the first digit (default 0)")
+    parser.add_argument("--count", type=_count, default=100, metavar="N",
+                        help="with --stream: how many digits (default 100)")
+    parser.add_argument("--fps", type=_positive_float, default=10.0, metavar="F",
+                        help="frames per second (default 10; GIF at most 50)")
+    parser.add_argument("--scale", type=_count, default=1, metavar="K",
+                        help="enlarge K times, nearest neighbour (default 1)")
+    parser.add_argument("--no-loop", dest="loop", action="store_false",
+                        help="GIF: play once instead of looping")
+    parser.add_argument("--captions", action="store_true",
+                        help="burn in the frame number, sequence index and labels")
+    parser.add_argument("--boxes", action="store_true",
+                        help="burn in the ground-truth boxes of the digits")
+    parser.add_argument("--colormap", choices=COLORMAPS, default="grey",
+                        help="colour map for the grey levels (default grey)")
+    parser.add_argument("--lossless", action="store_true",
+                        help="AVI: FFV1 (lossless) instead of MJPG")
+    parser.add_argument("--sheet-cols", type=_count, metavar="N",
+                        help=".png sheets: frames per row (default: about square)")
+    generated = parser.add_argument_group("when INPUT is a dataset")
+    generated.add_argument("--split", choices=("train", "test"), default="train",
+                           help="which split to draw digits from (default train)")
+    generated.add_argument("--seed", type=_index, default=0,
+                           help="seed of the generated set (default 0)")
+    generated.add_argument("--frames", type=_count, default=20, metavar="T",
+                           help="frames per generated sequence (default 20)")
+    parser.set_defaults(func=run)
+
+
+def _is_sequence_file(path: Path) -> bool:
+    from ..core import sequence_io
+
+    return bool(sequence_io.is_sequence_file(path))
+
+
+def _open_sequences(path: Path) -> SequenceSet:
+    from ..core import sequence_io
+
+    return sequence_io.open_sequences(path)
+
+
+def _generated(path: Path, args: argparse.Namespace, needed: int) -> SequenceSet:
+    """A fresh set of ``needed`` sequences from the dataset at ``path``."""
+    from ..core.datasets import load_dataset
+    from ..core.generator import GeneratorConfig
+    from ..core.sequences import generate
+
+    dataset = load_dataset(path, args.split)
+    config = GeneratorConfig(
+        num_sequences=needed, frames=args.frames, split=args.split, seed=args.seed
+    )
+    return generate(config, dataset)
+
+
+def _needed(args: argparse.Namespace) -> int:
+    if args.range is not None:
+        return args.range[1]
+    if args.grid is not None:
+        rows, cols = args.grid
+        return (args.page + 1) * rows * cols
+    return args.index + 1
+
+
+def _check_selection(args: argparse.Namespace, seqs: SequenceSet) -> None:
+    n, where = len(seqs), args.input
+    if args.range is not None and args.range[1] > n:
+        raise DataError(where, f"has {n} sequences; --range {args.range[0]}:{args.range[1]} "
+                        "goes past the end")
+    if args.grid is not None:
+        pages = encoders.grid_pages(n, args.grid[0], args.grid[1])
+        if args.page >= pages:
+            raise DataError(where, f"has {n} sequences: {pages} page(s) of "
+                            f"{args.grid[0]}x{args.grid[1]}; --page {args.page} is past the end")
+    elif args.range is None and args.index >= n:
+        raise DataError(where, f"has {n} sequences; --index {args.index} is out of range")
+    if args.boxes and seqs.ground_truth is None:
+        raise DataError(where, "has no ground truth, so --boxes cannot be drawn")
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    encoders.export_format(out)  # unknown extensions fail before any work
+    path = Path(args.input)
+    if not path.exists():
+        raise DataError(path, "no such file or directory")
+    options = encoders.ExportOptions(
+        fps=args.fps, scale=args.scale, loop=args.loop, colormap=args.colormap,
+        codec="ffv1" if args.lossless else "mjpg", captions=args.captions, boxes=args.boxes,
+        sheet_cols=args.sheet_cols,
+    )
+    # .npy files are always sequences (so their errors are about sequences); datasets are
+    # IDX files, folders of them or a Keras .npz.
+    sequence_file = path.suffix.lower() == ".npy" or _is_sequence_file(path)
+    if args.stream:
+        if sequence_file:
+            raise DataError(path, "is a sequence file; --stream exports the digits of a dataset")
+        if args.boxes:
+            raise DataError(path, "--boxes needs sequences; a digit stream has no boxes")
+        from ..core.datasets import load_dataset
+
+        dataset = load_dataset(path, args.split)
+        if args.start >= len(dataset):
+            raise DataError(path, f"the {args.split} split has {len(dataset)} digits; "
+                            f"--start {args.start} is past the end")
+        written = [encoders.export_stream(out, dataset.images, dataset.labels, options,
+                                          start=args.start, count=args.count)]
+    else:
+        seqs = _open_sequences(path) if sequence_file else _generated(path, args, _needed(args))
+        _check_selection(args, seqs)
+        if args.range is not None:
+            start, stop = args.range
+            written = encoders.export_sequences(out, seqs, start, stop, options)
+        elif args.grid is not None:
+            rows, cols = args.grid
+            written = [encoders.export_grid(out, seqs, rows, cols, options, page=args.page)]
+        else:
+            written = [encoders.export_sequence(out, seqs, args.index, options)]
+    for p in written:
+        print(p)
+    return 0

@@ -1,0 +1,857 @@
+"""Export frames as GIF, AVI, MP4, a PNG sheet or a folder of PNG frames.
+
+Frames are uint8 (T, H, W) greyscale or (T, H, W, 3) RGB. Every writer upscales by an integer
+factor (nearest neighbour), can map greyscale through a colour map (:mod:`.colormaps`), reports
+``progress(done, total)`` per frame, stops on ``cancel()`` and writes through
+:func:`~.jobs.atomic_path`, so a failed or cancelled export leaves no partial file behind.
+
+GIF: written frame by frame with Pillow's LZW encoder into a GIF container assembled here, so
+greyscale (and colour-mapped) frames decode back exactly and every frame is kept. (Pillow's
+animated-GIF writer, which ``imageio.v3.imwrite`` uses, merges identical consecutive frames
+into one longer frame, which changes the frame count.) Delays are whole centiseconds; the rate
+is kept on average by alternating delays (30 fps → 30, 40, 30 ms...), capped at 50 fps.
+
+AVI: OpenCV ``VideoWriter``, MJPG (lossy) or FFV1 (lossless), read back to confirm.
+MP4: H.264 through imageio-ffmpeg (optional extra ``mp4``), read back to confirm.
+Pillow, imageio, OpenCV and imageio-ffmpeg are imported inside the functions that use them.
+
+Overlays (captions in a built-in 5-pixel bitmap font, ground-truth boxes) are burned into
+greyscale frames by :func:`decorate`; :func:`sequence_frames`, :func:`grid_frames` and
+:func:`stream_frames` build decorated frames from a :class:`~.sequences.SequenceSet` or a
+dataset, and the ``export_*`` functions write them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .colormaps import colormap as _colormap
+from .errors import DataError
+from .jobs import Cancel, Progress, atomic_path, check_cancel, report
+from .mosaic import GAP_FILL, mosaic
+from .sequences import SequenceSet
+
+MAX_GIF_FPS = 50.0
+"""GIF delays are counted in 10 ms steps and viewers slow down delays under 20 ms."""
+
+AVI_CODECS = {"mjpg": "MJPG", "ffv1": "FFV1"}
+"""AVI codec names accepted by :func:`write_avi` → OpenCV FourCC."""
+
+FORMATS = ("gif", "avi", "mp4", "sheet", "frames")
+"""What :func:`export_format` returns: by extension, .png → sheet, no extension → frames."""
+
+_EXTENSIONS = {".gif": "gif", ".avi": "avi", ".mp4": "mp4", ".png": "sheet"}
+
+INK = 255
+"""Value of burned-in captions and boxes (captions sit on a black background)."""
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def check_frames(frames: np.ndarray) -> np.ndarray:
+    """``frames`` as uint8 (T, H, W) or (T, H, W, 3) with T ≥ 1, or ValueError."""
+    frames = np.asarray(frames)
+    rgb = frames.ndim == 4 and frames.shape[-1] == 3
+    if frames.dtype != np.uint8 or not (frames.ndim == 3 or rgb) or 0 in frames.shape:
+        raise ValueError(
+            f"frames must be uint8 (T, H, W) or (T, H, W, 3), got {frames.dtype} {frames.shape}"
+        )
+    return frames
+
+
+def upscale(frames: np.ndarray, scale: int) -> np.ndarray:
+    """Nearest-neighbour integer upscaling of greyscale (..., H, W) up to 3-D, or (T, H, W, 3)."""
+    scale = _check_scale(scale)
+    if scale == 1:
+        return frames
+    rgb = frames.ndim == 4 and frames.shape[-1] == 3
+    head = frames.shape[:-3] if rgb else frames.shape[:-2]
+    h, w = frames.shape[-3:-1] if rgb else frames.shape[-2:]
+    tail = (3,) if rgb else ()
+    out = np.empty((*head, h * scale, w * scale, *tail), dtype=frames.dtype)
+    view = out.reshape(*head, h, scale, w, scale, *tail)
+    view[...] = frames.reshape(*head, h, 1, w, 1, *tail)
+    return out
+
+
+def _check_scale(scale: int) -> int:
+    if int(scale) != scale or scale < 1:
+        raise ValueError(f"scale must be a whole number ≥ 1, got {scale}")
+    return int(scale)
+
+
+def _check_fps(fps: float) -> float:
+    if not (math.isfinite(fps) and fps > 0):
+        raise ValueError(f"fps must be positive, got {fps}")
+    return float(fps)
+
+
+def _table(colormap: str | np.ndarray | None, frames: np.ndarray) -> np.ndarray | None:
+    """The (256, 3) table for ``colormap`` (None or 'grey' → None: keep greyscale)."""
+    if colormap is None or (isinstance(colormap, str) and colormap.lower() in ("grey", "gray")):
+        return None
+    if frames.ndim == 4:
+        raise ValueError("a colour map applies to greyscale frames only")
+    table = _colormap(colormap) if isinstance(colormap, str) else np.asarray(colormap)
+    if table.shape != (256, 3) or table.dtype != np.uint8:
+        raise ValueError(f"a colour table must be uint8 (256, 3), got {table.dtype} {table.shape}")
+    return table
+
+
+def _output_frames(
+    frames: np.ndarray, scale: int, table: np.ndarray | None
+) -> Iterator[np.ndarray]:
+    """Each frame upscaled and, with a table, colour-mapped: (H, W) or (H, W, 3) uint8."""
+    for frame in frames:
+        out = upscale(frame, scale) if frame.ndim == 2 else upscale(frame[None], scale)[0]
+        yield out if table is None else table[out]
+
+
+_FRAME_NAME = re.compile(r"^frame_\d+\.png$")
+
+
+def _check_target(path: Path, directory: bool = False) -> None:
+    """Refuse to replace what an export should not: a device, a folder by a file, or a folder
+    holding anything but PNG frames (an earlier frame export may be replaced)."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise DataError(path, f"cannot write there: {parent} is not an existing folder")
+    if not directory:
+        if path.is_dir():
+            raise DataError(path, "is a folder; give a file name to export to")
+        if path.exists() and not path.is_file():
+            raise DataError(path, "is not a regular file; refusing to replace it")
+        return
+    if path.exists() and not path.is_dir():
+        raise DataError(path, "is not a folder; refusing to replace it with a folder of frames")
+    if path.is_dir() and any(not _FRAME_NAME.match(p.name) for p in path.iterdir()):
+        raise DataError(
+            path, "holds files other than frame_NNNN.png; refusing to replace it "
+            "(choose a new or empty folder)",
+        )
+
+
+# --------------------------------------------------------------------------- GIF
+
+
+def gif_delays_ms(fps: float, count: int) -> np.ndarray:
+    """Per-frame GIF delays in ms (multiples of 10) whose running total follows ``fps``.
+
+    ``fps`` is capped at :data:`MAX_GIF_FPS`. Frame k ends at round(100 (k+1) / fps) cs.
+    """
+    fps = min(_check_fps(fps), MAX_GIF_FPS)
+    ends = np.rint(np.arange(count + 1) * (100.0 / fps)).astype(np.int64)
+    return np.diff(ends) * 10
+
+
+def _gif_palette(
+    frames: np.ndarray, table: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(palette (256, 3), colour → index lookup for RGB frames or None for index frames)."""
+    if frames.ndim == 3:
+        grey = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
+        return (grey if table is None else table), None
+    packed = _pack_rgb(frames)
+    colours = np.unique(packed)
+    if colours.size > 256:
+        raise DataError(
+            None, f"GIF holds 256 colours; these RGB frames have {colours.size} (use AVI or MP4)"
+        )
+    palette = np.zeros((256, 3), dtype=np.uint8)
+    palette[: colours.size] = np.stack(
+        [(colours >> 16) & 255, (colours >> 8) & 255, colours & 255], axis=1
+    )
+    return palette, colours
+
+
+def _pack_rgb(frames: np.ndarray) -> np.ndarray:
+    f = frames.astype(np.uint32)
+    return (f[..., 0] << 16) | (f[..., 1] << 8) | f[..., 2]
+
+
+def _gif_image_data(indices: np.ndarray) -> bytes:
+    """LZW-coded image data (code-size byte + sub-blocks + terminator) of one index frame."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(indices)).save(
+        buf, format="GIF", optimize=False, interlace=False
+    )
+    data = buf.getvalue()
+    pos = 13
+    if data[10] & 0x80:
+        pos += 3 << ((data[10] & 7) + 1)
+    while data[pos] == 0x21:  # skip extensions: introducer, label, sub-blocks
+        pos += 2
+        while data[pos]:
+            pos += data[pos] + 1
+        pos += 1
+    if data[pos] != 0x2C or data[pos + 9] & 0x40:
+        raise RuntimeError("unexpected GIF layout from Pillow")
+    flags = data[pos + 9]
+    pos += 10
+    if flags & 0x80:
+        pos += 3 << ((flags & 7) + 1)
+    start = pos
+    pos += 1  # LZW minimum code size
+    while data[pos]:
+        pos += data[pos] + 1
+    return data[start : pos + 1]
+
+
+def write_gif(
+    path: str | os.PathLike[str],
+    frames: np.ndarray,
+    *,
+    fps: float = 10.0,
+    loop: bool = True,
+    scale: int = 1,
+    colormap: str | np.ndarray | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> Path:
+    """Animated GIF: loops forever (``loop=False``: plays once), delays from :func:`gif_delays_ms`.
+
+    Greyscale frames decode back exactly (a grey or colour-map palette indexed by the pixel
+    value). RGB frames must hold at most 256 distinct colours (DataError otherwise).
+    """
+    path = Path(path)
+    frames = check_frames(frames)
+    scale = _check_scale(scale)
+    table = _table(colormap, frames)
+    delays = gif_delays_ms(fps, len(frames))
+    _check_target(path)
+    t, h, w = frames.shape[:3]
+    if max(h, w) * scale > 0xFFFF:
+        raise ValueError(f"GIF frames are at most 65535 pixels wide, got {w * scale}x{h * scale}")
+    palette, colours = _gif_palette(frames, table)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fp:
+        fp.write(b"GIF89a" + (w * scale).to_bytes(2, "little") + (h * scale).to_bytes(2, "little"))
+        fp.write(b"\xf7\x00\x00" + palette.tobytes())  # global 256-colour table
+        if loop:
+            fp.write(b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00")  # repeat forever
+        for k, frame in enumerate(frames):
+            check_cancel(cancel)
+            if colours is not None:
+                frame = np.searchsorted(colours, _pack_rgb(frame)).astype(np.uint8)
+            frame = upscale(frame[None], scale)[0]
+            # Graphic control: "do not dispose", delay in centiseconds, no transparency.
+            fp.write(b"\x21\xf9\x04\x04" + int(delays[k] // 10).to_bytes(2, "little") + b"\x00\x00")
+            fp.write(b"\x2c\x00\x00\x00\x00" + (w * scale).to_bytes(2, "little")
+                     + (h * scale).to_bytes(2, "little") + b"\x00")
+            fp.write(_gif_image_data(frame))
+            report(progress, k + 1, t)
+        fp.write(b"\x3b")
+    return path
+
+
+# --------------------------------------------------------------------------- AVI / MP4
+
+
+def _cv2() -> Any:
+    """OpenCV, with the ffmpeg messages it prints on unreadable files turned off (unless the
+    user set ``OPENCV_FFMPEG_LOGLEVEL``): failures are reported as DataError instead."""
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    import cv2
+
+    return cv2
+
+
+def write_avi(
+    path: str | os.PathLike[str],
+    frames: np.ndarray,
+    *,
+    fps: float = 10.0,
+    scale: int = 1,
+    codec: str = "mjpg",
+    colormap: str | np.ndarray | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> Path:
+    """AVI through OpenCV: ``codec`` "mjpg" (lossy, small) or "ffv1" (lossless).
+
+    The file is read back with ``cv2.VideoCapture`` to confirm its frame count and size.
+    """
+    cv2 = _cv2()
+    path = Path(path)
+    frames = check_frames(frames)
+    scale = _check_scale(scale)
+    fps = _check_fps(fps)
+    table = _table(colormap, frames)
+    if codec.lower() not in AVI_CODECS:
+        raise ValueError(f"unknown AVI codec {codec!r}; choose from {', '.join(AVI_CODECS)}")
+    fourcc = AVI_CODECS[codec.lower()]
+    _check_target(path)
+    t, h, w = frames.shape[:3]
+    size = (w * scale, h * scale)
+    colour = frames.ndim == 4 or table is not None
+    with atomic_path(path, suffix=".avi") as work:
+        level = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+        try:
+            writer = cv2.VideoWriter(
+                str(work), cv2.VideoWriter_fourcc(*fourcc), fps, size, isColor=colour
+            )
+        finally:
+            cv2.utils.logging.setLogLevel(level)
+        if not writer.isOpened():
+            raise DataError(path, f"OpenCV cannot write AVI with codec {fourcc}")
+        try:
+            for k, frame in enumerate(_output_frames(frames, scale, table)):
+                check_cancel(cancel)
+                writer.write(np.ascontiguousarray(frame[..., ::-1] if colour else frame))
+                report(progress, k + 1, t)
+        finally:
+            writer.release()
+        _confirm_video(path, work, t, size)
+    return path
+
+
+def _confirm_video(path: Path, work: Path, count: int, size: tuple[int, int]) -> None:
+    """Open a written video with OpenCV and check frame count and size (DataError if wrong)."""
+    cv2 = _cv2()
+    cap = cv2.VideoCapture(str(work))
+    try:
+        got_count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else -1
+        got_size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+        ok = cap.isOpened() and cap.read()[0]
+    finally:
+        cap.release()
+    if not ok or got_count != count or got_size != size:
+        raise DataError(
+            path,
+            f"the video written is not readable back as {count} frames of {size[0]}x{size[1]} "
+            f"(read {max(got_count, 0)} frames of {got_size[0]}x{got_size[1]}); "
+            "is the disk full?",
+        )
+
+
+def write_mp4(
+    path: str | os.PathLike[str],
+    frames: np.ndarray,
+    *,
+    fps: float = 10.0,
+    scale: int = 1,
+    colormap: str | np.ndarray | None = None,
+    quality: float = 8.0,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> Path:
+    """H.264 MP4 through imageio-ffmpeg (``pip install mnist-viewer[mp4]``), yuv420p.
+
+    Odd sizes are padded with black to even ones (H.264 needs them). ``quality`` 0..10.
+    """
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise DataError(
+            path, "MP4 export needs imageio-ffmpeg (pip install 'mnist-viewer[mp4]')"
+        ) from None
+    path = Path(path)
+    frames = check_frames(frames)
+    scale = _check_scale(scale)
+    fps = _check_fps(fps)
+    table = _table(colormap, frames)
+    _check_target(path)
+    t, h, w = frames.shape[:3]
+    out_h, out_w = h * scale + (h * scale) % 2, w * scale + (w * scale) % 2
+    rgb = frames.ndim == 4 or table is not None
+    with atomic_path(path, suffix=".mp4") as work:
+        writer = imageio_ffmpeg.write_frames(
+            str(work), (out_w, out_h), pix_fmt_in="rgb24" if rgb else "gray", fps=fps,
+            codec="libx264", quality=quality, macro_block_size=1, ffmpeg_log_level="error",
+        )
+        writer.send(None)
+        padded = np.zeros((out_h, out_w, 3) if rgb else (out_h, out_w), dtype=np.uint8)
+        try:
+            for k, frame in enumerate(_output_frames(frames, scale, table)):
+                check_cancel(cancel)
+                padded[: frame.shape[0], : frame.shape[1]] = frame
+                writer.send(padded)
+                report(progress, k + 1, t)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                writer.close()
+            raise
+        try:
+            writer.close()
+        except (OSError, RuntimeError) as exc:
+            raise DataError(path, f"ffmpeg failed: {exc}") from None
+        _confirm_video(path, work, t, (out_w, out_h))
+    return path
+
+
+# --------------------------------------------------------------------------- PNG
+
+
+def _write_png(path: Path, image: np.ndarray) -> None:
+    import imageio.v3 as iio
+
+    iio.imwrite(path, image, extension=".png")
+
+
+def write_png_frames(
+    path: str | os.PathLike[str],
+    frames: np.ndarray,
+    *,
+    scale: int = 1,
+    colormap: str | np.ndarray | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> Path:
+    """A folder of ``frame_0000.png``...; an existing folder is replaced only when complete."""
+    path = Path(path)
+    frames = check_frames(frames)
+    scale = _check_scale(scale)
+    table = _table(colormap, frames)
+    _check_target(path, directory=True)
+    t = len(frames)
+    digits = max(4, len(str(t - 1)))
+    with atomic_path(path, directory=True) as tmp:
+        for k, frame in enumerate(_output_frames(frames, scale, table)):
+            check_cancel(cancel)
+            _write_png(tmp / f"frame_{k:0{digits}d}.png", frame)
+            report(progress, k + 1, t)
+    return path
+
+
+def contact_sheet(
+    frames: np.ndarray, cols: int | None = None, gap: int = 1, fill: int = GAP_FILL
+) -> np.ndarray:
+    """The frames of a sequence tiled row by row (``cols`` default: ceil(sqrt(T)))."""
+    frames = check_frames(frames)
+    t = len(frames)
+    cols = min(t, cols or math.ceil(math.sqrt(t)))
+    if cols < 1:
+        raise ValueError(f"cols must be ≥ 1, got {cols}")
+    rows = math.ceil(t / cols)
+    if frames.ndim == 3:
+        return mosaic(frames, rows, cols, gap, fill)
+    channels = [mosaic(frames[..., c], rows, cols, gap, fill) for c in range(3)]
+    return np.stack(channels, axis=-1)
+
+
+def write_sheet(
+    path: str | os.PathLike[str],
+    frames: np.ndarray,
+    *,
+    cols: int | None = None,
+    gap: int = 1,
+    scale: int = 1,
+    colormap: str | np.ndarray | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> Path:
+    """One PNG of all frames (:func:`contact_sheet`; ``cols=T`` gives a one-row sprite sheet).
+
+    The sheet is built at the output scale (gaps scale too), so it equals the upscaled sheet.
+    """
+    path = Path(path)
+    frames = check_frames(frames)
+    scale = _check_scale(scale)
+    table = _table(colormap, frames)
+    _check_target(path)
+    check_cancel(cancel)
+    sheet = upscale(contact_sheet(frames, cols, gap)[None], scale)[0]
+    if table is not None:
+        sheet = table[sheet]
+    with atomic_path(path) as tmp:
+        _write_png(tmp, sheet)
+    report(progress, len(frames), len(frames))
+    return path
+
+
+# --------------------------------------------------------------------------- by extension
+
+
+def export_format(path: str | os.PathLike[str]) -> str:
+    """Which writer a path asks for (one of :data:`FORMATS`), DataError for unknown extensions."""
+    path = Path(path)
+    if path.is_dir():
+        return "frames"
+    suffix = path.suffix.lower()
+    if not suffix:
+        return "frames"
+    if suffix not in _EXTENSIONS:
+        raise DataError(
+            path, f"unknown export format {suffix!r}: use .gif, .avi, .mp4, .png (a sheet) "
+            "or a name without extension (a folder of PNG frames)",
+        )
+    return _EXTENSIONS[suffix]
+
+
+def export_frames(
+    path: str | os.PathLike[str],
+    frames: np.ndarray,
+    *,
+    fps: float = 10.0,
+    scale: int = 1,
+    loop: bool = True,
+    colormap: str | np.ndarray | None = None,
+    codec: str = "mjpg",
+    sheet_cols: int | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> Path:
+    """Write ``frames`` in the format :func:`export_format` picks from ``path``.
+
+    ``loop`` applies to GIF, ``codec`` to AVI, ``sheet_cols`` to PNG sheets; ``fps`` to the
+    animated formats.
+    """
+    kind = export_format(path)
+    common: dict[str, Any] = {
+        "scale": scale, "colormap": colormap, "progress": progress, "cancel": cancel
+    }
+    if kind == "gif":
+        return write_gif(path, frames, fps=fps, loop=loop, **common)
+    if kind == "avi":
+        return write_avi(path, frames, fps=fps, codec=codec, **common)
+    if kind == "mp4":
+        return write_mp4(path, frames, fps=fps, **common)
+    if kind == "sheet":
+        return write_sheet(path, frames, cols=sheet_cols, **common)
+    return write_png_frames(path, frames, **common)
+
+
+# --------------------------------------------------------------------------- overlays
+
+_GLYPH_ROWS = {
+    "0": ("111", "101", "101", "101", "111"),
+    "1": ("010", "110", "010", "010", "111"),
+    "2": ("111", "001", "111", "100", "111"),
+    "3": ("111", "001", "011", "001", "111"),
+    "4": ("101", "101", "111", "001", "001"),
+    "5": ("111", "100", "111", "001", "111"),
+    "6": ("111", "100", "111", "101", "111"),
+    "7": ("111", "001", "010", "010", "010"),
+    "8": ("111", "101", "111", "101", "111"),
+    "9": ("111", "101", "111", "001", "111"),
+    "#": ("01010", "11111", "01010", "11111", "01010"),
+    "/": ("001", "001", "010", "100", "100"),
+    "-": ("000", "000", "111", "000", "000"),
+    " ": ("000", "000", "000", "000", "000"),
+    "?": ("111", "001", "011", "000", "010"),
+}
+GLYPHS: dict[str, np.ndarray] = {
+    ch: np.array([[c == "1" for c in row] for row in rows], dtype=bool)
+    for ch, rows in _GLYPH_ROWS.items()
+}
+"""The built-in bitmap font, 5 pixels high, 3 wide ('#' 5); others are drawn as '?'."""
+
+
+def text_bitmap(text: str, size: int = 1) -> np.ndarray:
+    """Bool mask of ``text`` (glyphs 1 pixel apart, a 1-pixel margin), pixels ``size``² big."""
+    glyphs = [GLYPHS.get(ch, GLYPHS["?"]) for ch in text] or [GLYPHS[" "]]
+    mask = np.zeros((7, 1 + sum(g.shape[1] + 1 for g in glyphs)), dtype=bool)
+    x = 1
+    for glyph in glyphs:
+        mask[1:6, x : x + glyph.shape[1]] = glyph
+        x += glyph.shape[1] + 1
+    return mask.repeat(size, axis=0).repeat(size, axis=1)
+
+
+def burn_text(frame: np.ndarray, text: str, corner: str = "tl", size: int = 1) -> None:
+    """Draw ``text`` (INK on a black box) into a (H, W) frame in place, at a corner.
+
+    ``corner`` is "tl", "tr", "bl" or "br"; text larger than the frame is cut off.
+    """
+    if corner not in ("tl", "tr", "bl", "br"):
+        raise ValueError(f"corner must be tl, tr, bl or br, got {corner!r}")
+    mask = text_bitmap(text, size)
+    h, w = frame.shape
+    mask = mask[:h, :w] if corner[0] == "t" else mask[-h:, :w]
+    mask = mask if corner[1] == "l" else mask[:, -w:]
+    y0 = 0 if corner[0] == "t" else h - mask.shape[0]
+    x0 = 0 if corner[1] == "l" else w - mask.shape[1]
+    frame[y0 : y0 + mask.shape[0], x0 : x0 + mask.shape[1]] = np.where(mask, INK, 0)
+
+
+def draw_boxes(frame: np.ndarray, boxes: np.ndarray, scale: int = 1) -> None:
+    """Outline boxes (x0, y0, x1, y1) (source pixels, x1/y1 exclusive) in a (H, W) frame.
+
+    The 1-pixel INK outline runs just outside the scaled box, so no ink is covered; parts
+    outside the frame are cut off; boxes with a negative coordinate (empty slots) are skipped.
+    """
+    h, w = frame.shape
+    for x0, y0, x1, y1 in np.asarray(boxes).reshape(-1, 4):
+        if min(x0, y0, x1, y1) < 0 or x1 <= x0 or y1 <= y0:
+            continue
+        left, top, right, bottom = x0 * scale - 1, y0 * scale - 1, x1 * scale, y1 * scale
+        xs = slice(max(left, 0), min(right, w - 1) + 1)
+        ys = slice(max(top, 0), min(bottom, h - 1) + 1)
+        for y in (top, bottom):
+            if 0 <= y < h:
+                frame[y, xs] = INK
+        for x in (left, right):
+            if 0 <= x < w:
+                frame[ys, x] = INK
+
+
+def _per_frame(text: str | Sequence[str] | None, t: int) -> Sequence[str] | None:
+    if text is None or isinstance(text, str):
+        return None if text is None else [text] * t
+    if len(text) != t:
+        raise ValueError(f"{len(text)} captions for {t} frames")
+    return text
+
+
+def decorate(
+    frames: np.ndarray,
+    *,
+    scale: int = 1,
+    top_left: str | Sequence[str] | None = None,
+    top_right: str | Sequence[str] | None = None,
+    bottom_left: str | Sequence[str] | None = None,
+    boxes: np.ndarray | None = None,
+) -> np.ndarray:
+    """Upscale greyscale (T, H, W) frames and burn in captions and boxes (a new array).
+
+    Captions are one string for all frames or one per frame; they are drawn in the bitmap
+    font (:data:`GLYPHS`) magnified by ``scale``. ``boxes`` is (T, D, 4) in source pixels
+    (``GroundTruth.boxes[i]``).
+    """
+    frames = check_frames(frames)
+    if frames.ndim != 3:
+        raise ValueError("decorate takes greyscale (T, H, W) frames")
+    scale = _check_scale(scale)
+    out = upscale(frames, scale)
+    if out is frames:
+        out = frames.copy()
+    t = len(out)
+    if boxes is not None:
+        boxes = np.asarray(boxes)
+        if boxes.shape[0] != t or boxes.shape[-1] != 4:
+            raise ValueError(f"boxes must be (T={t}, D, 4), got {boxes.shape}")
+        for k in range(t):
+            draw_boxes(out[k], boxes[k], scale)
+    for corner, text in (("tl", top_left), ("tr", top_right), ("bl", bottom_left)):
+        texts = _per_frame(text, t)
+        if texts is not None:
+            for k in range(t):
+                burn_text(out[k], texts[k], corner, scale)
+    return out
+
+
+def labels_text(labels: np.ndarray) -> str:
+    """The labels of a sequence's digit slots as "3 7" (unused slots, -1, are left out)."""
+    return " ".join(str(int(v)) for v in np.asarray(labels).ravel() if v >= 0)
+
+
+# --------------------------------------------------------------------------- what to export
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """Everything an export needs besides what to export (the export dialog fills one in)."""
+
+    fps: float = 10.0
+    scale: int = 1
+    loop: bool = True  # GIF: loop forever, or play once
+    colormap: str | None = None  # None or "grey": greyscale; see colormaps.COLORMAPS
+    codec: str = "mjpg"  # AVI: "mjpg" or "ffv1" (lossless)
+    captions: bool = False  # frame number, sequence index and labels burned in
+    boxes: bool = False  # ground-truth boxes burned in (when the set has ground truth)
+    gap: int = 1  # grid separators, in source pixels
+    sheet_cols: int | None = None  # PNG sheets: frames per row
+
+
+def sequence_frames(
+    seqs: SequenceSet, index: int, *, scale: int = 1, captions: bool = False, boxes: bool = False
+) -> np.ndarray:
+    """Frames of one sequence, upscaled, with the frame number (top left) and labels (bottom
+    left) as captions and the ground-truth boxes, when asked for and known."""
+    frames = seqs.sequence(index)
+    t = len(frames)
+    gt = seqs.ground_truth
+    return decorate(
+        frames,
+        scale=scale,
+        top_left=[str(k) for k in range(t)] if captions else None,
+        bottom_left=labels_text(gt.labels[index]) if captions and gt is not None else None,
+        boxes=gt.boxes[index] if boxes and gt is not None else None,
+    )
+
+
+def grid_pages(num_sequences: int, rows: int, cols: int) -> int:
+    """How many rows×cols pages ``num_sequences`` sequences fill."""
+    return max(1, math.ceil(num_sequences / (rows * cols)))
+
+
+def grid_frames(
+    seqs: SequenceSet,
+    rows: int,
+    cols: int,
+    *,
+    page: int = 0,
+    scale: int = 1,
+    gap: int = 1,
+    captions: bool = False,
+    boxes: bool = False,
+    fill: int = GAP_FILL,
+) -> np.ndarray:
+    """(T, Hm, Wm): sequences page*rows*cols onwards tiled rows×cols over their T frames.
+
+    Each cell is decorated like :func:`sequence_frames` (plus its sequence index, top right);
+    the separators are ``gap * scale`` pixels, so without overlays this is the upscaled mosaic.
+    """
+    if page < 0 or page >= grid_pages(len(seqs), rows, cols):
+        raise IndexError(f"page {page} out of range 0..{grid_pages(len(seqs), rows, cols) - 1}")
+    start = page * rows * cols
+    stop = min(start + rows * cols, len(seqs))
+    chunk = seqs.chunk(start, stop)
+    gt = seqs.ground_truth
+    t = chunk.shape[1]
+    cells = np.empty((stop - start, t, chunk.shape[2] * scale, chunk.shape[3] * scale), np.uint8)
+    for k, index in enumerate(range(start, stop)):
+        cells[k] = decorate(
+            chunk[k],
+            scale=scale,
+            top_left=[str(j) for j in range(t)] if captions else None,
+            top_right=f"#{index}" if captions else None,
+            bottom_left=labels_text(gt.labels[index]) if captions and gt is not None else None,
+            boxes=gt.boxes[index] if boxes and gt is not None else None,
+        )
+    return mosaic(cells, rows, cols, gap * scale, fill)
+
+
+def stream_frames(
+    images: np.ndarray,
+    labels: np.ndarray | None = None,
+    *,
+    start: int = 0,
+    count: int | None = None,
+    scale: int = 1,
+    captions: bool = False,
+) -> np.ndarray:
+    """Consecutive dataset digits ``start:start+count`` as frames, with their index (top left)
+    and label (bottom left) as captions when asked for."""
+    stop = len(images) if count is None else min(len(images), start + count)
+    if not 0 <= start < stop:
+        raise IndexError(f"no digits in {start}:{stop} of {len(images)}")
+    frames = np.asarray(images[start:stop])
+    return decorate(
+        frames,
+        scale=scale,
+        top_left=[f"#{i}" for i in range(start, stop)] if captions else None,
+        bottom_left=[str(int(v)) for v in labels[start:stop]]
+        if captions and labels is not None
+        else None,
+    )
+
+
+def _encode(
+    path: str | os.PathLike[str],
+    frames: np.ndarray,
+    options: ExportOptions,
+    progress: Progress | None,
+    cancel: Cancel | None,
+) -> Path:
+    return export_frames(
+        path, frames, fps=options.fps, loop=options.loop, colormap=options.colormap,
+        codec=options.codec, sheet_cols=options.sheet_cols, progress=progress, cancel=cancel,
+    )
+
+
+def export_sequence(
+    path: str | os.PathLike[str],
+    seqs: SequenceSet,
+    index: int,
+    options: ExportOptions = ExportOptions(),
+    *,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> Path:
+    """Export sequence ``index`` (format by extension, see :func:`export_format`)."""
+    export_format(path)
+    frames = sequence_frames(
+        seqs, index, scale=options.scale, captions=options.captions, boxes=options.boxes
+    )
+    return _encode(path, frames, options, progress, cancel)
+
+
+def range_paths(path: str | os.PathLike[str], start: int, stop: int) -> list[Path]:
+    """``name.gif`` → ``name_0003.gif``... for sequences start..stop-1 (at least 4 digits)."""
+    path = Path(path)
+    digits = max(4, len(str(max(stop - 1, 0))))
+    return [path.with_name(f"{path.stem}_{i:0{digits}d}{path.suffix}") for i in range(start, stop)]
+
+
+def export_sequences(
+    path: str | os.PathLike[str],
+    seqs: SequenceSet,
+    start: int,
+    stop: int,
+    options: ExportOptions = ExportOptions(),
+    *,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> list[Path]:
+    """Export sequences start..stop-1, one file each (:func:`range_paths`).
+
+    Progress counts frames over the whole range. On cancel or failure the files already
+    finished stay (each is complete); the one in progress leaves nothing behind.
+    """
+    if not 0 <= start < stop <= len(seqs):
+        raise IndexError(f"sequences {start}:{stop} out of range 0..{len(seqs)}")
+    export_format(path)
+    paths = range_paths(path, start, stop)
+    total = (stop - start) * seqs.num_frames
+    for k, (index, target) in enumerate(zip(range(start, stop), paths, strict=True)):
+        done = k * seqs.num_frames
+
+        def step(d: int, _t: int, done: int = done) -> None:
+            report(progress, done + d, total)
+
+        check_cancel(cancel)
+        export_sequence(target, seqs, index, options, progress=step, cancel=cancel)
+    return paths
+
+
+def export_grid(
+    path: str | os.PathLike[str],
+    seqs: SequenceSet,
+    rows: int,
+    cols: int,
+    options: ExportOptions = ExportOptions(),
+    *,
+    page: int = 0,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> Path:
+    """Export one rows×cols page of sequences as a mosaic over their T frames."""
+    export_format(path)
+    frames = grid_frames(
+        seqs, rows, cols, page=page, scale=options.scale, gap=options.gap,
+        captions=options.captions, boxes=options.boxes,
+    )
+    return _encode(path, frames, options, progress, cancel)
+
+
+def export_stream(
+    path: str | os.PathLike[str],
+    images: np.ndarray,
+    labels: np.ndarray | None = None,
+    options: ExportOptions = ExportOptions(),
+    *,
+    start: int = 0,
+    count: int | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> Path:
+    """Export consecutive dataset digits (``Dataset.images``/``labels``) as frames."""
+    export_format(path)
+    frames = stream_frames(
+        images, labels, start=start, count=count, scale=options.scale, captions=options.captions
+    )
+    return _encode(path, frames, options, progress, cancel)
