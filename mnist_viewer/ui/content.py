@@ -1,0 +1,142 @@
+"""What the main window shows, and the (Qt-free) jobs that produce it in a worker.
+
+Modes: ``"moving"`` (Moving MNIST sequences generated from a dataset), ``"single"`` (one digit
+moving), ``"stream"`` (the dataset's digits in order as frames, ``x_train[i]``) and ``"file"``
+(a sequence file opened from disk). The functions here run on a pool thread: they use only
+the core and numpy, and take the ``progress``/``cancel`` callbacks of every long job.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..core.datasets import SPLITS, Dataset, load_dataset, open_dataset
+from ..core.errors import DataError
+from ..core.jobs import Cancel, Progress, check_cancel, report
+from ..core.sequences import ArraySequenceSet, SequenceSet, generate
+
+MODES = ("moving", "single", "stream")
+MODE_LABELS = {"moving": "Moving MNIST", "single": "Single digit", "stream": "Digit stream",
+               "file": "Sequence file"}
+SOURCE_KINDS = ("auto", "embedded", "cache", "keras", "path")
+SOURCE_LABELS = {"auto": "Default (first available)", "embedded": "Embedded subset",
+                 "cache": "Downloaded MNIST", "keras": "Keras (TensorFlow)",
+                 "path": "Folder or file"}
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where digits come from: a kind of :data:`SOURCE_KINDS`, and a path for ``"path"``."""
+
+    kind: str = "auto"
+    path: str | None = None
+
+    def argument(self) -> str | None:
+        """The ``source`` argument of :func:`~mnist_viewer.core.datasets.load_dataset`."""
+        if self.kind == "auto":
+            return None
+        if self.kind == "path":
+            if not self.path:
+                raise DataError(None, "no dataset folder or file chosen")
+            return self.path
+        return self.kind
+
+    def describe(self) -> str:
+        if self.kind == "path" and self.path:
+            return Path(self.path).name or self.path
+        return SOURCE_LABELS.get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
+class Content:
+    """A sequence set with what the window needs to describe it."""
+
+    seqset: SequenceSet
+    mode: str  # one of MODES or "file"
+    title: str  # a short description for the status bar and the window title
+    path: str | None = None  # the file opened, if any
+    dataset: Dataset | None = None  # the digits it was made from, if any
+    frame_labels: np.ndarray | None = None  # stream mode: the label of each frame
+
+    def caption(self, sequence: int, frame: int) -> str:
+        """A short text about the frame shown (the dataset index and label in stream mode)."""
+        if self.mode == "stream" and self.frame_labels is not None and self.dataset is not None:
+            return f"x_{self.dataset.split}[{frame}] · label {int(self.frame_labels[frame])}"
+        gt = self.seqset.ground_truth
+        if gt is not None and sequence < gt.num_sequences:
+            labels = [int(v) for v in gt.labels[sequence] if v >= 0]
+            return "digits " + " ".join(str(v) for v in labels) if labels else ""
+        return ""
+
+
+def load_source(source: DataSource, split: str = "train",
+                progress: Progress | None = None, cancel: Cancel | None = None) -> Dataset:
+    """One split of the dataset a source names (the default source resolves like the CLI)."""
+    if split not in SPLITS:
+        raise DataError(None, f"unknown split {split!r}")
+    if source.kind == "path":  # a file may hold only one split: use what is there
+        return open_dataset_path(source.argument() or "", split, progress, cancel)
+    check_cancel(cancel)
+    report(progress, 0, 1)
+    dataset = load_dataset(source.argument(), split)
+    report(progress, 1, 1)
+    return dataset
+
+
+def digit_stream(dataset: Dataset) -> Content:
+    """The dataset's digits in order as the frames of one long sequence (no copy)."""
+    frames = dataset.images[np.newaxis]  # (1, N, H, W) view
+    seqset = ArraySequenceSet(frames, None, {"mode": "stream", "split": dataset.split},
+                              layout="digit-stream")
+    title = f"{dataset.name} {dataset.split} digits ({len(dataset)}) · {dataset.provenance}"
+    return Content(seqset, "stream", title, None, dataset, dataset.labels)
+
+
+def generated(config: Any, dataset: Dataset, mode: str = "moving") -> Content:
+    """A freshly generated (lazy) set of Moving MNIST sequences."""
+    h, w = dataset.image_shape
+    if h == w and getattr(config, "digit_size", h) != h:
+        config = replace(config, digit_size=h)  # the digits' own size, e.g. 28 for MNIST
+    seqset = generate(config, dataset)
+    what = "single-digit sequences" if mode == "single" else "sequences"
+    title = (f"{seqset.num_sequences} generated {what} · {dataset.name} {dataset.split}"
+             f" · {dataset.provenance}")
+    return Content(seqset, mode, title, None, dataset)
+
+
+def is_sequence_path(path: str | os.PathLike[str]) -> bool:
+    """Whether a path is a sequence file (a cheap look at its headers) rather than a dataset."""
+    from ..core.sequence_io import is_sequence_file  # imported when needed: faster start-up
+
+    return Path(path).is_file() and is_sequence_file(path)
+
+
+def open_sequence_file(path: str | os.PathLike[str], progress: Progress | None = None,
+                       cancel: Cancel | None = None) -> Content:
+    """A sequence file, in any layout the core knows (memory-mapped where possible)."""
+    from ..core.sequence_io import open_sequences
+
+    check_cancel(cancel)
+    report(progress, 0, 1)
+    seqset = open_sequences(path)
+    report(progress, 1, 1)
+    title = (f"{Path(path).name} · {seqset.num_sequences} × {seqset.num_frames} frames"
+             f" · {seqset.height}×{seqset.width} · {seqset.layout}")
+    return Content(seqset, "file", title, str(path))
+
+
+def open_dataset_path(path: str | os.PathLike[str], split: str = "train",
+                      progress: Progress | None = None, cancel: Cancel | None = None) -> Dataset:
+    """One split of the dataset at a path (the other split if that one is absent)."""
+    check_cancel(cancel)
+    report(progress, 0, 1)
+    splits = open_dataset(path)
+    report(progress, 1, 1)
+    if split in splits:
+        return splits[split]
+    return next(iter(splits.values()))

@@ -1,0 +1,98 @@
+"""The main window's status bar: messages and errors, frame caption, pixel readout, progress."""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtWidgets import (
+    QLabel,
+    QProgressBar,
+    QSizePolicy,
+    QStatusBar,
+    QStyle,
+    QToolButton,
+    QWidget,
+)
+
+
+class StatusBar(QStatusBar):
+    """Status bar with a permanent caption, pixel readout and a cancellable progress bar."""
+
+    cancel_requested = pyqtSignal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.info = QLabel()
+        self.info.setToolTip("What is shown")
+        # long descriptions are cut rather than pushing the caption and readout away
+        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.info.setMinimumWidth(120)
+        self.caption = QLabel()
+        self.caption.setToolTip("The frame shown")
+        self.pixel = QLabel()
+        self.pixel.setMinimumWidth(self.fontMetrics().horizontalAdvance("x 000  y 000  = 255"))
+        self.pixel.setToolTip("Pixel under the cursor: column, row and value")
+        self.progress_label = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(160)
+        self.progress.setMaximumHeight(self.fontMetrics().height() + 4)
+        self.progress.setTextVisible(False)
+        self.cancel = QToolButton()
+        style = self.style()
+        if style is not None:
+            self.cancel.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DialogCancelButton))
+        self.cancel.setAutoRaise(True)
+        self.cancel.setToolTip("Cancel")
+        self.cancel.clicked.connect(self.cancel_requested)
+        for w in (self.progress_label, self.progress, self.cancel):
+            self.addPermanentWidget(w)
+            w.setVisible(False)
+        self.addPermanentWidget(self.caption)
+        self.addPermanentWidget(self.pixel)
+        self.addWidget(self.info, 1)
+        self.last_error = ""
+
+    def show_error(self, message: str) -> None:
+        """An error line naming the file and the problem (stays until the next message)."""
+        self.last_error = message
+        self.info.setText(f"<span style='color:#e03131'>⚠ {_escape(message)}</span>")
+        self.info.setToolTip(message)
+
+    def show_info(self, text: str) -> None:
+        self.info.setText(_escape(text))
+        self.info.setToolTip(text)
+
+    def set_caption(self, text: str) -> None:
+        self.caption.setText(text)
+
+    def set_pixel(self, x: int, y: int, value: int) -> None:
+        self.pixel.setText(f"x {x}  y {y}  = {value}")
+
+    def clear_pixel(self) -> None:
+        self.pixel.setText("")
+
+    def start_progress(self, text: str) -> None:
+        self.progress_label.setText(text)
+        self.progress.setRange(0, 0)  # busy until the first report
+        for w in (self.progress_label, self.progress, self.cancel):
+            w.setVisible(True)
+
+    def set_progress(self, done: int, total: int) -> None:
+        if total <= 0:
+            self.progress.setRange(0, 0)
+            return
+        scale = max(1, total // 1_000_000 + 1)  # QProgressBar holds ints < 2**31
+        self.progress.setRange(0, total // scale)
+        self.progress.setValue(min(done, total) // scale)
+
+    def stop_progress(self) -> None:
+        for w in (self.progress_label, self.progress, self.cancel):
+            w.setVisible(False)
+
+    @property
+    def progress_visible(self) -> bool:
+        return not self.progress.isHidden()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
