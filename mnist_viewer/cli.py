@@ -39,6 +39,11 @@ def _gui_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--frame", type=int, default=0, metavar="K", help="with --screenshot: the frame to show",
     )
+    parser.add_argument(
+        "--seed", type=int, metavar="K",
+        help="seed of the first generated set (default: random; 0 with --screenshot, so that "
+        "screenshots are reproducible)",
+    )
     return parser
 
 

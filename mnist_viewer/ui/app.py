@@ -18,10 +18,8 @@ SCREENSHOT_SIZE = (1100, 720)
 
 
 def _app_icon():  # type: ignore[no-untyped-def]
-    try:
-        from .icons import app_icon
-    except ImportError:
-        return None
+    from .icons import app_icon
+
     icon = app_icon()
     return None if icon.isNull() else icon
 
@@ -52,7 +50,7 @@ def application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("mnist-viewer")
     app.setOrganizationName("mnist-viewer")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("io.github.mnist_viewer.MnistViewer")
+    app.setDesktopFileName("mnist-viewer")  # packaging/mnist-viewer.desktop
     icon = _app_icon()
     if icon is not None:
         app.setWindowIcon(icon)
@@ -95,6 +93,11 @@ def run_gui(args: argparse.Namespace) -> int:
     from .main_window import MainWindow  # after the QApplication, like every widget
 
     window = MainWindow()
+    seed = getattr(args, "seed", None)
+    if seed is None and getattr(args, "screenshot", None):
+        seed = 0  # reproducible screenshots
+    if seed is not None:
+        window.panel.seed.setText(str(seed))
     if getattr(args, "screenshot", None):
         return _screenshot(app, window, args)
     window.show()
