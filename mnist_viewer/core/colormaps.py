@@ -1,9 +1,9 @@
 """Colour lookup tables (uint8 (256, 3) RGB) for greyscale frames.
 
-The perceptual maps are interpolated linearly in RGB between ten published, evenly spaced
-anchor colours of matplotlib's viridis, magma, inferno and plasma (as listed by the R package
-viridisLite); they differ from matplotlib's 256-entry tables by about one level on average
-(16 at most, at the bright end of viridis).
+The perceptual maps are interpolated linearly in RGB between ten evenly spaced anchor colours
+of matplotlib's viridis, magma, inferno, plasma and cividis; they differ from matplotlib's
+256-entry tables by about one level on average (16 at most, at the bright end of viridis). The
+view and every exporter use these same tables, so an export has the colours seen on screen.
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ _ANCHORS: dict[str, tuple[str, ...]] = {
     "plasma": (
         "0D0887", "47039F", "7301A8", "9C179E", "BD3786",
         "D8576B", "ED7953", "FA9E3B", "FDC926", "F0F921",
+    ),
+    "cividis": (
+        "00224E", "123570", "3C4A6C", "575D6D", "707173",
+        "8A8678", "A59C74", "C2B369", "E1CC55", "FEE838",
     ),
 }
 

@@ -226,10 +226,7 @@ class ExportDialog(QDialog):
         model, view = self.main_window.model, self.main_window.view
         self.fps_spin.setValue(model.fps)
         self.loop_check.setChecked(model.loop_mode != "once")
-        name = view.colormap if view.colormap in COLORMAPS else "grey"
-        self.colormap_combo.setCurrentIndex(COLORMAPS.index(name))
-        self.colormap_combo.setToolTip("" if name == view.colormap else
-                                       f"{view.colormap} cannot be exported; grey is used")
+        self.colormap_combo.setCurrentIndex(COLORMAPS.index(view.colormap))  # the same tables
 
     def sync_content(self) -> None:
         """Adapt the choices to the content shown (called when it changes)."""

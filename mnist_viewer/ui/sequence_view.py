@@ -16,12 +16,12 @@ from PyQt6.QtCore import QEvent, QPointF, QRectF, pyqtSignal
 from PyQt6.QtGui import QColor, QPen
 from PyQt6.QtWidgets import QGraphicsRectItem, QWidget
 
+from ..core.colormaps import COLORMAPS, colormap
 from ..core.ground_truth import GroundTruth
 from .player_model import PlayerModel
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
-COLORMAPS: tuple[str, ...] = ("grey", "viridis", "magma", "inferno", "plasma", "cividis")
 OVERLAYS: tuple[str, ...] = ("boxes", "trajectories", "labels")
 SLOT_COLOURS = ("#ff6b6b", "#4dabf7", "#69db7c", "#ffd43b", "#da77f2", "#ff922b", "#3bc9db")
 BACKGROUND = "#26282b"
@@ -117,14 +117,15 @@ class SequenceView(pg.GraphicsLayoutWidget):
         return self._colormap
 
     def set_colormap(self, name: str) -> None:
-        """Grey or one of pyqtgraph's perceptual maps (see :data:`COLORMAPS`)."""
+        """Grey or a perceptual map: the tables of :mod:`~mnist_viewer.core.colormaps`, which the
+        exporters use too, so an export has the colours seen on screen."""
         if name not in COLORMAPS:
             raise ValueError(f"unknown colormap {name!r}")
         self._colormap = name
         if name == "grey":
             self.image_item.setLookupTable(None)
         else:
-            self.image_item.setLookupTable(pg.colormap.get(name).getLookupTable(nPts=256))
+            self.image_item.setLookupTable(colormap(name))
 
     def overlay_visible(self, name: str) -> bool:
         return self._overlay_on[name]

@@ -29,7 +29,7 @@ from ..core.errors import Cancelled, DataError
 log = logging.getLogger(__name__)
 
 _FINISHED, _FAILED, _CANCELLED = 0, 1, 2
-_PROGRESS_INTERVAL = 0.03  # seconds between two progress signals (the last one always goes)
+_PROGRESS_STEPS = 1000  # a progress signal goes out each time the per-mille figure changes
 
 
 def error_message(exc: BaseException) -> str:
@@ -62,7 +62,7 @@ class Job(QObject):
         self._done_event = threading.Event()
         self._stale = False
         self._delivered = False
-        self._last_progress = 0.0
+        self._last_permille = -1
         self._on_delivered: Callable[[Job], None] | None = None
         queued = Qt.ConnectionType.QueuedConnection  # always run the relays on this thread
         self._progress_from_thread.connect(self._relay_progress, queued)  # type: ignore[call-arg]
@@ -97,9 +97,11 @@ class Job(QObject):
 
     # --- called on the pool thread ---------------------------------------------------------
     def _report_progress(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if done >= total or now - self._last_progress >= _PROGRESS_INTERVAL:
-            self._last_progress = now
+        # At most ~1000 signals a job, and never one held back: a job that pauses between
+        # chunks still shows how far it really got.
+        permille = _PROGRESS_STEPS if total <= 0 else done * _PROGRESS_STEPS // total
+        if permille != self._last_permille or done >= total:
+            self._last_permille = permille
             self._progress_from_thread.emit(int(done), int(total))
 
     def _execute(self, fn: Callable[..., Any]) -> None:
