@@ -1,0 +1,137 @@
+"""``mnist-viewer generate --out FILE ...``: write a new Moving MNIST set to .npz or .npy."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import TextIO
+
+from ..core.generator import COMBINES, MOTIONS, GeneratorConfig
+from ..core.sequence_io import LAYOUTS
+
+
+def _digits(text: str) -> int | tuple[int, int]:
+    """'2' or a range '1-3' (also '1:3')."""
+    for sep in ("-", ":"):
+        if sep in text:
+            lo, _, hi = text.partition(sep)
+            try:
+                return int(lo), int(hi)
+            except ValueError:
+                break
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number or a range like 1-3, not {text!r}"
+        ) from None
+
+
+def _classes(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(c) for c in text.replace(" ", "").split(",") if c)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected labels like 0,1,7, not {text!r}") from None
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    defaults = GeneratorConfig()
+    parser = subparsers.add_parser(
+        "generate",
+        help="generate a Moving MNIST set and write it to .npz or .npy",
+        description="Generate Moving MNIST sequences (by default exactly as the original data "
+        "set: 2 digits from the train split bouncing in 64x64 for 20 frames) and write them: "
+        ".npz holds the frames, the ground truth and the settings; .npy holds the frames in "
+        "the (T, N, H, W) layout of mnist_test_seq.npy. The same --seed gives the same file.",
+    )
+    parser.add_argument("--out", required=True, metavar="FILE", help="the .npz or .npy to write")
+    parser.add_argument("--num", type=int, default=defaults.num_sequences, metavar="N",
+                        help=f"number of sequences (default {defaults.num_sequences})")
+    parser.add_argument("--frames", type=int, default=defaults.frames, metavar="T",
+                        help=f"frames per sequence (default {defaults.frames})")
+    parser.add_argument("--size", type=int, default=defaults.canvas_size, metavar="S",
+                        help=f"canvas size in pixels (default {defaults.canvas_size})")
+    parser.add_argument("--digits", type=_digits, default=defaults.digits, metavar="D",
+                        help=f"digits per sequence, a number or a range like 1-3 "
+                        f"(default {defaults.digits})")
+    parser.add_argument("--motion", choices=MOTIONS, default=defaults.motion,
+                        help="original: clamp and flip at the walls (Srivastava et al. 2015); "
+                        "reflect: exact reflection; stochastic: a random new direction at each "
+                        "bounce (SVG). Default: original")
+    parser.add_argument("--combine", choices=COMBINES, default=defaults.combine,
+                        help="how overlapping digits combine: max (default) or sum clipped to 255")
+    parser.add_argument("--step", type=float, default=defaults.step_length, metavar="L",
+                        help=f"step length per frame, in canvas travels (default "
+                        f"{defaults.step_length})")
+    parser.add_argument("--classes", type=_classes, metavar="LIST",
+                        help="only digits of these labels, e.g. 0,1,7 (default: all)")
+    parser.add_argument("--seed", type=int, metavar="K",
+                        help="random seed (default: a random one, recorded in the .npz)")
+    parser.add_argument("--data", metavar="PATH",
+                        help="the MNIST to take digits from (default: the usual search order)")
+    parser.add_argument("--split", choices=("train", "test"), default=defaults.split,
+                        help="the split to take digits from (default train, as the original)")
+    parser.add_argument("--layout", choices=LAYOUTS,
+                        help="file layout (default by extension: npz for .npz, mnist_test_seq "
+                        "for .npy); torchvision / torchvision_channel write (N, T, [1,] H, W) "
+                        ".npy, predrnn writes PredRNN's .npz")
+    parser.add_argument("--workers", type=int, default=1, metavar="W",
+                        help="render in W processes (same output; default 1)")
+    parser.set_defaults(func=run)
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal stream (nothing when it isn't a terminal)."""
+
+    def __init__(self, label: str, stream: TextIO | None = None, width: int = 30) -> None:
+        self.stream = sys.stderr if stream is None else stream
+        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.label, self.width = label, width
+        self.shown = -1.0
+        self.started = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        fraction = min(1.0, done / total)
+        now = time.monotonic()
+        if fraction < 1.0 and now - self.shown < 0.1:
+            return
+        self.shown = now
+        filled = round(fraction * self.width)
+        bar = "#" * filled + "-" * (self.width - filled)
+        self.stream.write(f"\r{self.label} [{bar}] {fraction:6.1%} {done}/{total}"
+                          f" {now - self.started:5.1f}s")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled and self.shown >= 0:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..core.datasets import load_dataset
+    from ..core.sequence_io import layout_for, save_sequences
+    from ..core.sequences import generate
+
+    layout = layout_for(args.out, args.layout)  # refuse a bad name before any work
+    config = GeneratorConfig(
+        num_sequences=args.num, frames=args.frames, canvas_size=args.size, digits=args.digits,
+        step_length=args.step, motion=args.motion, combine=args.combine, split=args.split,
+        classes=args.classes, seed=args.seed,
+    )
+    dataset = load_dataset(args.data, args.split)
+    seqset = generate(config, dataset)
+    bar = ProgressBar(f"generating {args.out}")
+    try:
+        path = save_sequences(args.out, seqset, layout=layout, progress=bar,
+                              workers=max(1, args.workers))
+    finally:
+        bar.close()
+    cfg = seqset.generator_config
+    print(f"wrote {path}: {seqset.num_sequences} sequences x {seqset.num_frames} frames, "
+          f"{seqset.height}x{seqset.width}, layout {layout}, motion {cfg.motion}, "
+          f"seed {cfg.seed}, digits from {dataset.name} {dataset.split} ({dataset.provenance})")
+    return 0
