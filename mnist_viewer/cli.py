@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -70,6 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = command_parser().parse_args(args_list)
         try:
             return int(args.func(args) or 0)
+        except BrokenPipeError:  # e.g. `mnist-viewer stats … | head`: the reader has gone
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
         except DataError as exc:
             return _fail(str(exc))
         except OSError as exc:

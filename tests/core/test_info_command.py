@@ -62,3 +62,15 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--version"])
     assert capsys.readouterr().out.strip() == f"mnist-viewer {mnist_viewer.__version__}"
+
+
+def test_a_reader_that_goes_away_is_no_error(mnist_dir: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mnist_viewer", "info", str(mnist_dir), "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # like `| head -c 0`: closed before anything is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert err == ""
