@@ -30,7 +30,7 @@ from PyQt6.QtWidgets import (
 from ..core.generator import COMBINES, MOTIONS, GeneratorConfig
 from .content import MODE_LABELS, MODES, SOURCE_LABELS, DataSource
 
-DEFAULT_SEQUENCES = 100  # the GUI's default set size (the generated set is lazy anyway)
+DEFAULT_SEQUENCES = 10_000  # as many as the released mnist_test_seq.npy (the set is lazy)
 MOTION_LABELS = {"original": "Original (bounce)", "reflect": "Reflect", "stochastic":
                  "Stochastic (SVG)"}
 

@@ -43,7 +43,7 @@ def test_default_start_shows_generated_moving_digits(qtbot, window, wait_idle) -
     c = window.content
     assert c.mode == "moving"
     assert c.dataset.name == "embedded-mnist"  # nothing else available in the test home
-    assert c.seqset.layout == "generated" and c.seqset.num_sequences == 100
+    assert c.seqset.layout == "generated" and c.seqset.num_sequences == 10_000
     qtbot.waitUntil(lambda: window.view.paint_count > 0)
     image = shown(window)
     assert image.shape == (64, 64) and image.max() > 200
