@@ -14,6 +14,7 @@ from ..core import encoders
 from ..core.colormaps import COLORMAPS
 from ..core.errors import DataError
 from ..core.sequences import SequenceSet
+from .inputs import add_layout_option, is_sequence_input, open_input
 
 
 def _positive_float(text: str) -> float:
@@ -66,6 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("input", metavar="INPUT", help="a sequence file or a dataset")
     parser.add_argument("--out", required=True, metavar="FILE", help="where to write")
+    add_layout_option(parser)
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--index", type=_index, default=0, metavar="I",
                       help="the sequence to export (default 0)")
@@ -107,31 +109,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _is_sequence_file(path: Path) -> bool:
-    from ..core import sequence_io
-
-    return bool(sequence_io.is_sequence_file(path))
-
-
-def _open_sequences(path: Path) -> SequenceSet:
-    from ..core import sequence_io
-
-    return sequence_io.open_sequences(path)
-
-
-def _generated(path: Path, args: argparse.Namespace, needed: int) -> SequenceSet:
-    """A fresh set of ``needed`` sequences from the dataset at ``path``."""
-    from ..core.datasets import load_dataset
-    from ..core.generator import GeneratorConfig
-    from ..core.sequences import generate
-
-    dataset = load_dataset(path, args.split)
-    config = GeneratorConfig(
-        num_sequences=needed, frames=args.frames, split=args.split, seed=args.seed
-    )
-    return generate(config, dataset)
-
-
 def _needed(args: argparse.Namespace) -> int:
     if args.range is not None:
         return args.range[1]
@@ -170,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
     )
     # .npy files are always sequences (so their errors are about sequences); datasets are
     # IDX files, folders of them or a Keras .npz.
-    sequence_file = path.suffix.lower() == ".npy" or _is_sequence_file(path)
+    sequence_file = path.suffix.lower() == ".npy" or is_sequence_input(path, args.layout)
     if args.stream:
         if sequence_file:
             raise DataError(path, "is a sequence file; --stream exports the digits of a dataset")
@@ -185,7 +162,8 @@ def run(args: argparse.Namespace) -> int:
         written = [encoders.export_stream(out, dataset.images, dataset.labels, options,
                                           start=args.start, count=args.count)]
     else:
-        seqs = _open_sequences(path) if sequence_file else _generated(path, args, _needed(args))
+        seqs = open_input(path, layout=args.layout, split=args.split, seed=args.seed,
+                          num_sequences=_needed(args), frames=args.frames)
         _check_selection(args, seqs)
         if args.range is not None:
             start, stop = args.range

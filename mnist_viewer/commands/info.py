@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.datasets import open_dataset
+from .inputs import add_layout_option, is_sequence_input
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,6 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("path", help="the dataset or sequence file")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_layout_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -39,12 +41,12 @@ def describe_dataset(path: str | Path) -> dict[str, Any]:
     }
 
 
-def describe(path: str | Path) -> dict[str, Any]:
+def describe(path: str | Path, layout: str | None = None) -> dict[str, Any]:
     """Describe ``path``, whichever kind of file it is."""
     from ..core import sequence_io
 
-    if sequence_io.is_sequence_file(path):
-        return sequence_io.describe_sequences(path)
+    if is_sequence_input(path, layout):
+        return sequence_io.describe_sequences(path, layout)
     return describe_dataset(path)
 
 
@@ -63,7 +65,7 @@ def _text(info: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    info = describe(args.path)
+    info = describe(args.path, args.layout)
     info.setdefault("path", str(args.path))
     print(json.dumps(info) if args.json else _text(info))
     return 0

@@ -15,6 +15,7 @@ from typing import Any
 from ..core import analysis
 from ..core.errors import DataError
 from ..core.sequences import SequenceSet
+from .inputs import add_layout_option, open_input
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,43 +37,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "(default: the generator's default)")
     parser.add_argument("--seed", type=int, metavar="K",
                         help="for a dataset INPUT: the generator's seed")
+    add_layout_option(parser)
     parser.set_defaults(func=run)
 
 
-def open_input(path: str, num: int | None = None, seed: int | None = None) -> SequenceSet:
-    """The sequence set at ``path``, or a default set generated from the dataset at ``path``."""
-    from ..core import sequence_io
-    from ..core.datasets import load_dataset
-    from ..core.generator import GeneratorConfig
-    from ..core.sequences import generate
-
-    if sequence_io.is_sequence_file(path):
-        return sequence_io.open_sequences(path)
-    try:
-        dataset = load_dataset(path)
-    except DataError as exc:
-        if Path(path).suffix.lower() not in (".npy", ".npz") or not Path(path).is_file():
-            raise
-        try:  # say why it is not a sequence file either
-            sequence_io.open_sequences(path)
-        except DataError as seq_exc:
-            raise DataError(path, f"as a sequence file: {seq_exc.problem}; as a dataset: "
-                            f"{exc.problem}") from None
-        raise
-    changes: dict[str, Any] = {}
-    if num is not None:
-        changes["num_sequences"] = num
-    if seed is not None:
-        changes["seed"] = seed
-    try:
-        config = GeneratorConfig(**changes)
-    except DataError as exc:
-        raise DataError(path, exc.problem) from None
-    return generate(config, dataset)
-
-
 def statistics(args: argparse.Namespace) -> tuple[SequenceSet, analysis.SetStatistics]:
-    seqset = open_input(args.input, args.num, args.seed)
+    seqset = open_input(args.input, layout=args.layout, num_sequences=args.num, seed=args.seed)
     if args.index is None:
         return seqset, analysis.set_statistics(seqset)
     if not 0 <= args.index < seqset.num_sequences:

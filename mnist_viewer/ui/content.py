@@ -117,13 +117,14 @@ def is_sequence_path(path: str | os.PathLike[str]) -> bool:
 
 
 def open_sequence_file(path: str | os.PathLike[str], progress: Progress | None = None,
-                       cancel: Cancel | None = None) -> Content:
-    """A sequence file, in any layout the core knows (memory-mapped where possible)."""
+                       cancel: Cancel | None = None, layout: str | None = None) -> Content:
+    """A sequence file, in any layout the core knows (memory-mapped where possible);
+    ``layout`` overrides the one detected."""
     from ..core.sequence_io import open_sequences
 
     check_cancel(cancel)
     report(progress, 0, 1)
-    seqset = open_sequences(path)
+    seqset = open_sequences(path, layout)
     report(progress, 1, 1)
     title = (f"{Path(path).name} · {seqset.num_sequences} × {seqset.num_frames} frames"
              f" · {seqset.height}×{seqset.width} · {seqset.layout}")

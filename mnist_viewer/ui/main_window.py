@@ -35,7 +35,12 @@ from .workers import Job, WorkerPool
 
 CONTENT_JOB = "content"  # opening, generating: a newer request replaces an older one
 DATASET_FILTER = "MNIST datasets (*.gz *-ubyte *.idx* *.npz);;All files (*)"
-SEQUENCE_FILTER = "Sequence files (*.npy *.npz);;All files (*)"
+OPEN_FILTERS = {  # the filter chosen in File › Open Sequences… can force a layout
+    "Sequence files, layout detected (*.npy *.npz)": None,
+    "mnist_test_seq layout (T, N, H, W) (*.npy)": "mnist_test_seq",
+    "torchvision layout (N, T, H, W) (*.npy)": "torchvision",
+    "All files (*)": None,
+}
 SAVE_FILTERS = {
     "Moving MNIST with ground truth (*.npz)": None,
     "mnist_test_seq layout, frames only (*.npy)": "mnist_test_seq",
@@ -131,12 +136,12 @@ class MainWindow(QMainWindow):
         request = GenerateRequest(mode, source, request.split, request.config)
         return self.generate(request, recent=path)
 
-    def open_sequences(self, path: str | Path) -> Job:
-        """Show the sequences of a file."""
+    def open_sequences(self, path: str | Path, layout: str | None = None) -> Job:
+        """Show the sequences of a file (``layout`` overrides the detected one)."""
         path = str(Path(path).expanduser())
         job = self._submit_content(f"Opening {Path(path).name}…",
-                                   lambda progress, cancel: ct.open_sequence_file(path, progress,
-                                                                                  cancel))
+                                   lambda progress, cancel: ct.open_sequence_file(
+                                       path, progress, cancel, layout))
         job.finished.connect(lambda c: self._remember(path, "sequences"))
         return job
 
@@ -232,10 +237,10 @@ class MainWindow(QMainWindow):
             self.open_dataset(path)
 
     def choose_sequences(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open Sequences", self.settings.last_dir(
-            "sequences"), SEQUENCE_FILTER)
+        path, chosen = QFileDialog.getOpenFileName(self, "Open Sequences", self.settings.last_dir(
+            "sequences"), ";;".join(OPEN_FILTERS))
         if path:
-            self.open_sequences(path)
+            self.open_sequences(path, OPEN_FILTERS.get(chosen))
 
     def _choose_panel_path(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "MNIST Folder",

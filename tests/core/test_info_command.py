@@ -74,3 +74,21 @@ def test_a_reader_that_goes_away_is_no_error(mnist_dir: Path) -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0
     assert err == ""
+
+
+def test_layout_override_reads_an_ambiguous_npy_the_other_way(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import numpy as np
+
+    path = tmp_path / "clips.npy"
+    np.save(path, np.zeros((30, 20, 64, 64), np.uint8))  # both first axes could be time
+    assert main(["info", str(path), "--json"]) == 0
+    detected = json.loads(capsys.readouterr().out)
+    assert (detected["frames"], detected["num_sequences"]) == (30, 20)  # (T, N) by the rule
+    assert main(["info", str(path), "--json", "--layout", "torchvision"]) == 0
+    forced = json.loads(capsys.readouterr().out)
+    assert (forced["num_sequences"], forced["frames"]) == (30, 20)
+    assert forced["layout"] == "torchvision"
+    assert main(["stats", str(path), "--json", "--layout", "torchvision"]) == 0
+    assert json.loads(capsys.readouterr().out)["num_sequences"] == 30

@@ -205,6 +205,22 @@ def test_opening_sequence_files(qtbot, window, wait_idle, tmp_path, digit_frames
     np.testing.assert_array_equal(shown(window), frames[101, 7])
 
 
+def test_a_chosen_layout_overrides_the_detected_one(qtbot, window, wait_idle, tmp_path,
+                                                    digit_frames) -> None:
+    frames = np.concatenate([digit_frames] * 5)[:30]  # (N=30, T=12, 64, 64): both axes <= 100
+    path = tmp_path / "clips.npy"
+    np.save(path, frames)
+    window.open_sequences(path)
+    wait_idle(window)
+    assert window.model.num_sequences == frames.shape[1]  # the rule reads it as (T, N)
+    window.open_sequences(path, "torchvision")
+    wait_idle(window)
+    assert (window.model.num_sequences, window.model.num_frames) == frames.shape[:2]
+    window.model.set_sequence(29)
+    window.model.set_frame(3)
+    np.testing.assert_array_equal(shown(window), frames[29, 3])
+
+
 def test_save_and_reopen_keeps_frames_and_ground_truth(qtbot, window, wait_idle, tmp_path):
     window.start()
     wait_idle(window)

@@ -1,0 +1,67 @@
+"""What the subcommands share: opening INPUT, a sequence file or a dataset to generate from."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import DataError
+from ..core.sequences import SequenceSet
+
+LAYOUT_CHOICES = ("npz", "mnist_test_seq", "torchvision", "torchvision_channel", "predrnn")
+
+
+def add_layout_option(parser: argparse.ArgumentParser) -> None:
+    """``--layout``: the explicit override of the rule that reads an ambiguous .npy."""
+    parser.add_argument(
+        "--layout", choices=LAYOUT_CHOICES, metavar="LAYOUT",
+        help="how to read a sequence file: " + ", ".join(LAYOUT_CHOICES) + " (default: "
+        "detected; an ambiguous .npy is (T, N, H, W) unless exactly one of its first two axes "
+        "is at most 100, which is then time)",
+    )
+
+
+def is_sequence_input(path: str | Path, layout: str | None = None) -> bool:
+    """Whether INPUT is a sequence file (an explicit layout says so)."""
+    from ..core import sequence_io
+
+    return layout is not None or bool(sequence_io.is_sequence_file(path))
+
+
+def open_input(
+    path: str | Path,
+    *,
+    layout: str | None = None,
+    split: str = "train",
+    **config: Any,
+) -> SequenceSet:
+    """The sequence set in the file at ``path``, or one generated from the dataset at ``path``.
+
+    ``config`` holds :class:`~mnist_viewer.core.generator.GeneratorConfig` fields for a dataset
+    INPUT (None values are left at their defaults).
+    """
+    from ..core import sequence_io
+    from ..core.datasets import load_dataset
+    from ..core.generator import GeneratorConfig
+    from ..core.sequences import generate
+
+    if is_sequence_input(path, layout):
+        return sequence_io.open_sequences(path, layout)
+    try:
+        dataset = load_dataset(path, split)
+    except DataError as exc:
+        if Path(path).suffix.lower() not in (".npy", ".npz") or not Path(path).is_file():
+            raise
+        try:  # say why it is not a sequence file either
+            sequence_io.open_sequences(path)
+        except DataError as seq_exc:
+            raise DataError(path, f"as a sequence file: {seq_exc.problem}; as a dataset: "
+                            f"{exc.problem}") from None
+        raise
+    changes = {key: value for key, value in config.items() if value is not None}
+    try:
+        generator_config = GeneratorConfig(split=split, **changes)
+    except DataError as exc:
+        raise DataError(path, exc.problem) from None
+    return generate(generator_config, dataset)
