@@ -23,7 +23,8 @@ import numpy as np
 from PIL import Image, ImageSequence
 
 from mnist_viewer.core.datasets import load_dataset
-from mnist_viewer.core.encoders import grid_frames, write_gif
+from mnist_viewer.core.encoders import write_gif
+from mnist_viewer.core.export import grid_frames
 from mnist_viewer.core.mosaic import mosaic
 from mnist_viewer.core.sequences import ArraySequenceSet
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..core import encoders
+from ..core import encoders, export
 from ..core.colormaps import COLORMAPS
 from ..core.errors import DataError
 from ..core.sequences import SequenceSet
@@ -124,7 +124,7 @@ def _check_selection(args: argparse.Namespace, seqs: SequenceSet) -> None:
         raise DataError(where, f"has {n} sequences; --range {args.range[0]}:{args.range[1]} "
                         "goes past the end")
     if args.grid is not None:
-        pages = encoders.grid_pages(n, args.grid[0], args.grid[1])
+        pages = export.grid_pages(n, args.grid[0], args.grid[1])
         if args.page >= pages:
             raise DataError(where, f"has {n} sequences: {pages} page(s) of "
                             f"{args.grid[0]}x{args.grid[1]}; --page {args.page} is past the end")
@@ -140,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.input)
     if not path.exists():
         raise DataError(path, "no such file or directory")
-    options = encoders.ExportOptions(
+    options = export.ExportOptions(
         fps=args.fps, scale=args.scale, loop=args.loop, colormap=args.colormap,
         codec="ffv1" if args.lossless else "mjpg", captions=args.captions, boxes=args.boxes,
         sheet_cols=args.sheet_cols,
@@ -159,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
         if args.start >= len(dataset):
             raise DataError(path, f"the {args.split} split has {len(dataset)} digits; "
                             f"--start {args.start} is past the end")
-        written = [encoders.export_stream(out, dataset.images, dataset.labels, options,
+        written = [export.export_stream(out, dataset.images, dataset.labels, options,
                                           start=args.start, count=args.count)]
     else:
         seqs = open_input(path, layout=args.layout, split=args.split, seed=args.seed,
@@ -167,12 +167,12 @@ def run(args: argparse.Namespace) -> int:
         _check_selection(args, seqs)
         if args.range is not None:
             start, stop = args.range
-            written = encoders.export_sequences(out, seqs, start, stop, options)
+            written = export.export_sequences(out, seqs, start, stop, options)
         elif args.grid is not None:
             rows, cols = args.grid
-            written = [encoders.export_grid(out, seqs, rows, cols, options, page=args.page)]
+            written = [export.export_grid(out, seqs, rows, cols, options, page=args.page)]
         else:
-            written = [encoders.export_sequence(out, seqs, args.index, options)]
+            written = [export.export_sequence(out, seqs, args.index, options)]
     for p in written:
         print(p)
     return 0

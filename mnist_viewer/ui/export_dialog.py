@@ -32,7 +32,7 @@ from PyQt6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ..core import encoders
+from ..core import encoders, export
 from ..core.colormaps import COLORMAPS
 from ..core.errors import DataError
 from ..core.playback import MAX_FPS, MIN_FPS
@@ -261,7 +261,7 @@ class ExportDialog(QDialog):
         if content is None:
             raise DataError(None, "nothing to export: open or generate sequences first")
         what = self.what()
-        options = encoders.ExportOptions(
+        options = export.ExportOptions(
             fps=self.fps_spin.value(), scale=self.scale_spin.value(),
             loop=self.loop_check.isChecked(),
             colormap=None if self.colormap_combo.currentData() == "grey"

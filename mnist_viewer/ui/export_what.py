@@ -21,7 +21,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ..core.encoders import grid_pages
+from ..core.export import grid_pages
 from .content import Content
 from .export_worker import WHATS
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core import encoders
+from ..core import encoders, export
 from ..core.errors import DataError
 from ..core.jobs import Cancel, Progress
 from ..core.mosaic import GridLayout
@@ -42,7 +42,7 @@ class ExportRequest:
 
     target: Path
     what: str  # one of WHATS
-    options: encoders.ExportOptions
+    options: export.ExportOptions
     seqset: SequenceSet | None = None  # sequence, range, grid
     index: int = 0  # sequence
     start: int = 0  # range: first sequence; stream: first digit
@@ -120,7 +120,7 @@ def check_request(request: ExportRequest) -> None:
         raise DataError(target, f"sequences {request.start}..{request.stop - 1} are outside "
                         f"0..{n - 1}")
     if what == "grid":
-        pages = encoders.grid_pages(n, request.rows, request.cols)
+        pages = export.grid_pages(n, request.rows, request.cols)
         if min(request.rows, request.cols) < 1 or not 0 <= request.page < pages:
             raise DataError(target, f"page {request.page} of a {request.rows}x{request.cols} "
                             f"grid is outside 0..{pages - 1}")
@@ -157,7 +157,7 @@ def plan(request: ExportRequest) -> ExportPlan:
     else:
         duration = None
     if request.what == "range":
-        paths = tuple(encoders.range_paths(request.target, request.start, request.stop))
+        paths = tuple(export.range_paths(request.target, request.start, request.stop))
     else:
         paths = (Path(request.target),)
     return ExportPlan(fmt, w, h, t, fps, duration, paths)
@@ -171,16 +171,16 @@ def run_export(
     opts, target = request.options, request.target
     if request.what == "stream":
         assert request.images is not None
-        return [encoders.export_stream(
+        return [export.export_stream(
             target, request.images, request.labels, opts, start=request.start,
             count=request.count, progress=progress, cancel=cancel)]
     seqs = request.seqset
     assert seqs is not None
     if request.what == "range":
-        return encoders.export_sequences(target, seqs, request.start, request.stop, opts,
+        return export.export_sequences(target, seqs, request.start, request.stop, opts,
                                          progress=progress, cancel=cancel)
     if request.what == "grid":
-        return [encoders.export_grid(target, seqs, request.rows, request.cols, opts,
+        return [export.export_grid(target, seqs, request.rows, request.cols, opts,
                                      page=request.page, progress=progress, cancel=cancel)]
-    return [encoders.export_sequence(target, seqs, request.index, opts,
+    return [export.export_sequence(target, seqs, request.index, opts,
                                      progress=progress, cancel=cancel)]

@@ -15,6 +15,8 @@ import pytest
 from PIL import Image, ImageSequence
 
 from mnist_viewer.core import encoders as enc
+from mnist_viewer.core import export as exp
+from mnist_viewer.core import overlays as ovl
 from mnist_viewer.core.colormaps import COLORMAPS, apply_colormap, colormap
 from mnist_viewer.core.datasets import load_dataset
 from mnist_viewer.core.errors import Cancelled, DataError
@@ -520,39 +522,39 @@ def outline_mask(boxes: np.ndarray, s: int, shape: tuple[int, int]) -> np.ndarra
 def test_boxes_are_burned_just_outside_the_ink(seqs, s) -> None:
     i = 5
     src = blocky(seqs.sequence(i), s)
-    got = enc.decorate(seqs.sequence(i), scale=s, boxes=seqs.ground_truth.boxes[i])
+    got = ovl.decorate(seqs.sequence(i), scale=s, boxes=seqs.ground_truth.boxes[i])
     for k in range(0, T, 4):
         mask = outline_mask(seqs.ground_truth.boxes[i, k], s, src.shape[1:])
         assert mask.any()
-        assert np.all(got[k][mask] == enc.INK)
+        assert np.all(got[k][mask] == ovl.INK)
         np.testing.assert_array_equal(got[k][~mask], src[k][~mask])
 
 
 def test_empty_box_slots_are_skipped(frames) -> None:
     boxes = np.full((T, 2, 4), -1, np.int32)
-    np.testing.assert_array_equal(enc.decorate(frames, boxes=boxes), frames)
+    np.testing.assert_array_equal(ovl.decorate(frames, boxes=boxes), frames)
 
 
 def test_captions_touch_only_their_corner_and_are_legible(frames) -> None:
-    got = enc.decorate(frames, top_left="12", bottom_left=[str(k % 10) for k in range(T)])
+    got = ovl.decorate(frames, top_left="12", bottom_left=[str(k % 10) for k in range(T)])
     # "12": 2 glyphs of 3×5 with 1-pixel spacing and a 1-pixel margin → 7×9 box top left.
     changed = np.any(got != frames, axis=0)
     allowed = np.zeros((64, 64), bool)
     allowed[:7, :9] = True
     allowed[-7:, :5] = True
     assert changed.any() and not np.any(changed & ~allowed)
-    assert set(np.unique(got[:, :7, :9])) <= {0, enc.INK}
+    assert set(np.unique(got[:, :7, :9])) <= {0, ovl.INK}
     # Each caption is readable: the ten digits render as ten different bitmaps...
-    shapes = {enc.text_bitmap(str(d)).tobytes() for d in range(10)}
+    shapes = {ovl.text_bitmap(str(d)).tobytes() for d in range(10)}
     assert len(shapes) == 10
     # ...and frame k shows digit k % 10.
     for k in range(T):
-        np.testing.assert_array_equal(got[k, -7:, :5] == enc.INK, enc.text_bitmap(str(k % 10)))
+        np.testing.assert_array_equal(got[k, -7:, :5] == ovl.INK, ovl.text_bitmap(str(k % 10)))
 
 
 def test_captions_scale_with_the_frames(frames) -> None:
-    small = enc.decorate(frames[:2], top_left="#7/3")
-    big = enc.decorate(frames[:2], top_left="#7/3", scale=3)
+    small = ovl.decorate(frames[:2], top_left="#7/3")
+    big = ovl.decorate(frames[:2], top_left="#7/3", scale=3)
     np.testing.assert_array_equal(big, blocky(small, 3))
 
 
@@ -560,19 +562,19 @@ def test_captions_scale_with_the_frames(frames) -> None:
 
 
 def test_sequence_frames_plain_and_decorated(seqs) -> None:
-    plain = enc.sequence_frames(seqs, 4, scale=2)
+    plain = exp.sequence_frames(seqs, 4, scale=2)
     np.testing.assert_array_equal(plain, blocky(seqs.sequence(4), 2))
-    got = enc.sequence_frames(seqs, 4, captions=True, boxes=True)
+    got = exp.sequence_frames(seqs, 4, captions=True, boxes=True)
     gt = seqs.ground_truth
     labels = " ".join(str(v) for v in gt.labels[4])
-    np.testing.assert_array_equal(got[9, -7:, : 4 * len(labels) + 1] == enc.INK,
-                                  enc.text_bitmap(labels))
-    np.testing.assert_array_equal(got[9, :7, :5] == enc.INK, enc.text_bitmap("9"))
+    np.testing.assert_array_equal(got[9, -7:, : 4 * len(labels) + 1] == ovl.INK,
+                                  ovl.text_bitmap(labels))
+    np.testing.assert_array_equal(got[9, :7, :5] == ovl.INK, ovl.text_bitmap("9"))
 
 
 def test_grid_frames_are_the_upscaled_tiling(seqs) -> None:
     s, rows, cols = 2, 2, 3
-    got = enc.grid_frames(seqs, rows, cols, page=1, scale=s)
+    got = exp.grid_frames(seqs, rows, cols, page=1, scale=s)
     h = w = 64
     assert got.shape == (T, s * (rows * h + 1), s * (cols * w + 2))
     small = got[:, ::s, ::s]
@@ -585,7 +587,7 @@ def test_grid_frames_are_the_upscaled_tiling(seqs) -> None:
 
 
 def test_last_grid_page_has_empty_cells(seqs) -> None:
-    got = enc.grid_frames(seqs, 4, 4, page=1)  # 21 sequences: page 1 holds 16..20
+    got = exp.grid_frames(seqs, 4, 4, page=1)  # 21 sequences: page 1 holds 16..20
     np.testing.assert_array_equal(got[:, :64, 65 : 65 + 64], seqs.sequence(17))
     np.testing.assert_array_equal(got[:, 65 : 65 + 64, :64], seqs.sequence(20))
     for k in range(5, 16):  # no sequence for these cells → black
@@ -593,20 +595,20 @@ def test_last_grid_page_has_empty_cells(seqs) -> None:
         assert not got[:, r * 65 : r * 65 + 64, c * 65 : c * 65 + 64].any(), k
     assert np.all(got[:, 64, :] == enc.GAP_FILL) and np.all(got[:, :, 194] == enc.GAP_FILL)
     with pytest.raises(IndexError):
-        enc.grid_frames(seqs, 4, 4, page=2)
+        exp.grid_frames(seqs, 4, 4, page=2)
 
 
 def test_export_grid_gif_decodes_to_the_mosaic(tmp_path, seqs) -> None:
-    options = enc.ExportOptions(fps=20, scale=2)
-    path = enc.export_grid(tmp_path / "grid.gif", seqs, 4, 4, options)
+    options = exp.ExportOptions(fps=20, scale=2)
+    path = exp.export_grid(tmp_path / "grid.gif", seqs, 4, 4, options)
     got, delays, _ = decode_gif(path)
-    np.testing.assert_array_equal(got[..., 0], enc.grid_frames(seqs, 4, 4, scale=2))
+    np.testing.assert_array_equal(got[..., 0], exp.grid_frames(seqs, 4, 4, scale=2))
     assert delays == [50] * T
 
 
 def test_export_sequences_one_file_each(tmp_path, seqs) -> None:
     seen = []
-    paths = enc.export_sequences(
+    paths = exp.export_sequences(
         tmp_path / "clip.gif", seqs, 3, 6, progress=lambda d, t: seen.append((d, t))
     )
     assert [p.name for p in paths] == ["clip_0003.gif", "clip_0004.gif", "clip_0005.gif"]
@@ -618,16 +620,16 @@ def test_export_sequences_one_file_each(tmp_path, seqs) -> None:
 def test_export_sequences_cancelled_keeps_finished_files_only(tmp_path, seqs) -> None:
     calls = iter(range(10**6))
     with pytest.raises(Cancelled):
-        enc.export_sequences(tmp_path / "clip.gif", seqs, 0, 4,
+        exp.export_sequences(tmp_path / "clip.gif", seqs, 0, 4,
                              cancel=lambda: next(calls) > int(1.5 * T))
     assert sorted(os.listdir(tmp_path)) == ["clip_0000.gif"]
 
 
 def test_export_stream_of_dataset_digits(tmp_path, mnist_test) -> None:
     images, labels = mnist_test
-    path = enc.export_stream(tmp_path / "s.gif", images, labels, start=100, count=12)
+    path = exp.export_stream(tmp_path / "s.gif", images, labels, start=100, count=12)
     got, _, _ = decode_gif(path)
     np.testing.assert_array_equal(got[..., 0], images[100:112])
-    captioned = enc.stream_frames(images, labels, start=100, count=12, captions=True)
-    np.testing.assert_array_equal(captioned[4, -7:, :5] == enc.INK,
-                                  enc.text_bitmap(str(labels[104])))
+    captioned = exp.stream_frames(images, labels, start=100, count=12, captions=True)
+    np.testing.assert_array_equal(captioned[4, -7:, :5] == ovl.INK,
+                                  ovl.text_bitmap(str(labels[104])))

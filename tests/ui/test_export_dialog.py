@@ -18,7 +18,7 @@ from PIL import Image, ImageSequence
 from PyQt6.QtCore import Qt, QThreadPool
 from PyQt6.QtGui import QStandardItemModel
 
-from mnist_viewer.core import encoders
+from mnist_viewer.core import export
 from mnist_viewer.core.colormaps import colormap
 from mnist_viewer.core.mosaic import GAP_FILL
 from mnist_viewer.ui import export_dialog, export_worker
@@ -163,7 +163,7 @@ def test_captions_and_boxes_match_the_core(qtbot, window, dialog, tmp_path) -> N
     dialog.set_path(tmp_path / "captioned.gif")
     [path] = run(qtbot, dialog)
     frames, _, _ = read_gif(path)
-    expected = encoders.sequence_frames(window.content.seqset, 5, scale=3, captions=True,
+    expected = export.sequence_frames(window.content.seqset, 5, scale=3, captions=True,
                                         boxes=True)
     np.testing.assert_array_equal(grey(frames), expected)
     plain = enlarge(window.content.seqset.sequence(5), 3)
