@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from PyQt6.QtCore import QEventLoop, QMessageLogContext, QtMsgType, qInstallMessageHandler
+from PyQt6.QtCore import QEvent, QEventLoop, QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PyQt6.QtWidgets import QApplication, QWidget
 
 from .. import __version__
@@ -98,21 +98,24 @@ def run_gui(args: argparse.Namespace) -> int:
         seed = 0  # reproducible screenshots
     if seed is not None:
         window.panel.seed.setText(str(seed))
-    if getattr(args, "screenshot", None):
-        return _screenshot(app, window, args)
-    window.show()
-    window.start(getattr(args, "path", None))
-    return int(app.exec())
+    try:
+        if getattr(args, "screenshot", None):
+            return _screenshot(app, window, args)
+        window.show()
+        window.start(getattr(args, "path", None))
+        return int(app.exec())
+    finally:
+        # Delete the window (and its dialogs) while Qt is still whole: left to the
+        # interpreter's exit, PyQt's clean-up can crash in the widgets' destructors.
+        window.close()
+        window.deleteLater()
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
 
 
 def _screenshot(app: QApplication, window, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
     """Show the first sequence (or PATH) at frame K, wait until it is painted, save a PNG."""
-    from .menus import tool_available
-
     out = Path(args.screenshot)
     view = getattr(args, "view", "main") or "main"
-    if view != "main" and not tool_available(view):
-        return _fail(f"--view {view}: the {view} view is not available in this version")
     window.message_boxes = False
     errors: list[str] = []
     window.error_reported.connect(errors.append)

@@ -54,8 +54,8 @@ class WhatBox(QGroupBox):
         self.group = QButtonGroup(self)
         self.buttons: dict[str, QRadioButton] = {}
         self.sequence_info = QLabel()
-        self.range_from = _spin(1, 1, 1, "First sequence exported")
-        self.range_to = _spin(1, 1, 1, "Last sequence exported", "to ")
+        self.range_from = _spin(0, 0, 0, "Index of the first sequence exported", "#")
+        self.range_to = _spin(0, 0, 0, "Index of the last sequence exported (included)", "to #")
         self.rows_spin = _spin(1, MAX_GRID, 4, "Rows of sequences")
         self.cols_spin = _spin(1, MAX_GRID, 4, "Columns of sequences", "× ")
         self.page_spin = _spin(1, 1, 1, "Which page of rows × columns sequences", "page ")
@@ -102,7 +102,7 @@ class WhatBox(QGroupBox):
         if what == "stream":
             return {"start": self.stream_start.value(), "count": self.stream_count.value()}
         if what == "range":
-            return {"start": self.range_from.value() - 1, "stop": self.range_to.value()}
+            return {"start": self.range_from.value(), "stop": self.range_to.value() + 1}
         if what == "grid":
             return {"rows": self.rows_spin.value(), "cols": self.cols_spin.value(),
                     "page": self.page_spin.value() - 1}
@@ -128,14 +128,14 @@ class WhatBox(QGroupBox):
         n = len(seqs) if seqs is not None else 1
         with QSignalBlocker(self.range_from), QSignalBlocker(self.range_to), \
                 QSignalBlocker(self.stream_start), QSignalBlocker(self.stream_count):
-            self.range_from.setRange(1, n)
-            self.range_to.setRange(1, n)  # the minimum follows "from" below
+            self.range_from.setRange(0, n - 1)
+            self.range_to.setRange(0, n - 1)  # the minimum follows "from" below
             if dataset is not None:
                 self.stream_start.setRange(0, len(dataset) - 1)
                 self.stream_info.setText(f"of {len(dataset)} ({dataset.split})")
             if new:
-                self.range_from.setValue(sequence + 1)
-                self.range_to.setValue(min(n, sequence + DEFAULT_RANGE))
+                self.range_from.setValue(sequence)
+                self.range_to.setValue(min(n, sequence + DEFAULT_RANGE) - 1)
                 self.stream_start.setValue(frame if stream_mode else 0)
                 self._clamp_count()
                 self.stream_count.setValue(DEFAULT_COUNT)
@@ -153,7 +153,7 @@ class WhatBox(QGroupBox):
         c = self._content
         self.sequence_info.setText(
             "" if c is None or c.mode == "stream" else
-            f"sequence {sequence + 1} of {len(c.seqset)} · {c.seqset.num_frames} frames")
+            f"sequence #{sequence} of {len(c.seqset)} · {c.seqset.num_frames} frames")
         self._on_value_changed()
 
     def _clamp_count(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,7 +15,7 @@ from .sequence_view import COLORMAPS, OVERLAYS
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
-# tool dialogs added by other modules: name -> (module, menu text, shortcut)
+# tool dialogs, imported when first opened: name -> (module, menu text, shortcut)
 TOOLS: dict[str, tuple[str, str, str]] = {
     "grid": ("mnist_viewer.ui.grid_dialog", "&Grid…", "Ctrl+G"),
     "stats": ("mnist_viewer.ui.stats_dialog", "&Statistics…", "Ctrl+T"),
@@ -26,14 +25,6 @@ OVERLAY_TEXT = {"boxes": ("Digit &Boxes", "B"), "trajectories": ("&Trajectories"
                 "labels": ("&Labels", "L")}
 COLORMAP_TEXT = {"grey": "&Grey", "viridis": "&Viridis", "magma": "&Magma",
                  "inferno": "&Inferno", "plasma": "&Plasma", "cividis": "&Cividis"}
-
-
-def tool_available(name: str) -> bool:
-    """Whether the module of a tool dialog exists (it is not imported)."""
-    try:
-        return importlib.util.find_spec(TOOLS[name][0]) is not None
-    except (ImportError, ValueError):
-        return False
 
 
 class Menus:
@@ -156,9 +147,6 @@ class Menus:
         _module, text, key = TOOLS[name]
         action = QAction(text, self.window)
         action.setShortcut(QKeySequence(key))
-        available = tool_available(name)
-        action.setEnabled(available)
-        action.setStatusTip("" if available else "Not available in this version")
         action.triggered.connect(lambda _=False: self.window.open_tool(name))
         menu.addAction(action)
         return action
@@ -188,7 +176,7 @@ class Menus:
     def update_enabled(self, has_content: bool) -> None:
         self.save_as.setEnabled(has_content)
         for name, action in self.tools.items():
-            action.setEnabled(tool_available(name) and (has_content or name == "stats"))
+            action.setEnabled(has_content or name == "stats")
         self.zoom_fit.setEnabled(has_content)
 
 

@@ -52,8 +52,9 @@ class TransportBar(QWidget):
         self.next_button = _button(actions.next_sequence, self)
         self.sequence_spin = QSpinBox(self)
         self.sequence_spin.setKeyboardTracking(False)
-        self.sequence_spin.setPrefix("sequence ")
-        self.sequence_spin.setToolTip("Sequence shown (PgUp / PgDn)")
+        self.sequence_spin.setPrefix("sequence #")
+        self.sequence_spin.setToolTip("Index of the sequence shown, from 0 as in the file and "
+                                       "--index (PgUp / PgDn)")
         self.sequence_total = QLabel(self)
 
         self.fps_spin = QSpinBox(self)
@@ -109,7 +110,7 @@ class TransportBar(QWidget):
         self.slider.valueChanged.connect(self._on_slider_value)
         self.slider.sliderPressed.connect(self._on_slider_pressed)
         self.slider.sliderReleased.connect(self._on_slider_released)
-        self.sequence_spin.valueChanged.connect(lambda v: model.set_sequence(v - 1))
+        self.sequence_spin.valueChanged.connect(lambda v: model.set_sequence(v))
         self.fps_spin.valueChanged.connect(lambda v: model.set_fps(v))
         self.loop_combo.currentIndexChanged.connect(
             lambda i: model.set_loop_mode(self.loop_combo.itemData(i))
@@ -146,15 +147,15 @@ class TransportBar(QWidget):
             self.slider.setRange(0, max(0, t - 1))
             self.slider.setPageStep(max(1, t // 10))
         with QSignalBlocker(self.sequence_spin):
-            self.sequence_spin.setRange(1 if n else 0, max(n, 0))
-        self.sequence_total.setText(f"/ {n}")
+            self.sequence_spin.setRange(0, max(n - 1, 0))
+        self.sequence_total.setText(f"of {n}")
         self.setEnabled(n > 0)
         self._on_sequence_changed(self.model.sequence_index)
         self._on_frame_changed(self.model.frame_index)
 
     def _on_sequence_changed(self, index: int) -> None:
         with QSignalBlocker(self.sequence_spin):
-            self.sequence_spin.setValue(index + 1)
+            self.sequence_spin.setValue(index)
 
     def _on_frame_changed(self, frame: int) -> None:
         with QSignalBlocker(self.slider):

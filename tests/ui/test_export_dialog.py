@@ -173,10 +173,10 @@ def test_captions_and_boxes_match_the_core(qtbot, window, dialog, tmp_path) -> N
 def test_range_writes_one_file_per_sequence(qtbot, window, dialog, tmp_path) -> None:
     dialog.set_what("range")
     assert Path(dialog.path_edit.text()).name == "sequences.gif"  # the name follows the choice
-    dialog.what_box.range_from.setValue(8)  # sequences 8..10 as shown, 7..9 counted from 0
+    dialog.what_box.range_from.setValue(7)  # sequences #7..#9, indices as in the file names
     dialog.what_box.range_to.setValue(3)
-    assert dialog.what_box.range_to.value() == 8  # never before "from"
-    dialog.what_box.range_to.setValue(10)
+    assert dialog.what_box.range_to.value() == 7  # never before "from"
+    dialog.what_box.range_to.setValue(9)
     dialog.set_path(tmp_path / "many.gif")
     assert "3 files" in dialog.preview_label.text()
     paths = run(qtbot, dialog)

@@ -8,10 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PIL import Image
-
-from mnist_viewer.ui.menus import tool_available
 
 
 def run(*args: str, env: dict[str, str] | None = None,
@@ -72,15 +69,6 @@ def test_screenshot_of_a_bad_file_fails_with_one_line(tmp_path: Path) -> None:
     result = run("--screenshot", str(out), "--frame", "500")
     assert result.returncode == 2 and "--frame 500" in result.stderr
     assert not out.exists()
-
-
-@pytest.mark.parametrize("view", ["grid", "stats"])
-def test_other_views_need_their_dialog(tmp_path: Path, view: str) -> None:
-    if tool_available(view):
-        pytest.skip(f"the {view} dialog exists: its own tests cover the screenshot")
-    result = run("--screenshot", str(tmp_path / "x.png"), "--view", view)
-    assert result.returncode == 2
-    assert f"the {view} view is not available" in result.stderr
 
 
 def test_tensorflow_is_not_imported_at_start_up(tmp_path: Path) -> None:
