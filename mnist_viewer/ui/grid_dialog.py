@@ -30,6 +30,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from ..core.colormaps import colormap
 from ..core.errors import DataError
 from ..core.jobs import check_cancel, report
 from ..core.mosaic import GAP_FILL, GridLayout, mosaic
@@ -140,6 +141,7 @@ class GridDialog(QDialog):
         m.sequence_changed.connect(self._on_sequence_changed)
         m.frame_changed.connect(self._on_frame_changed)
         m.playing_changed.connect(self._on_playing)
+        window.view.colormap_changed.connect(self._follow_colormap)
         self._on_playing(m.is_playing)
         self.view.setFocus()
         self._reset()
@@ -451,12 +453,15 @@ class GridDialog(QDialog):
 
     def showEvent(self, event: QShowEvent | None) -> None:
         super().showEvent(event)
-        lut = getattr(getattr(self.window_, "view", None), "image_item", None)
-        self.image_item.setLookupTable(getattr(lut, "lut", None))  # the main view's colormap
+        self._follow_colormap(self.window_.view.colormap)
         if self._needs_reload:
             self._reset()
         else:
             self._render()
+
+    def _follow_colormap(self, name: str) -> None:
+        """The main view's colour map (the same core table)."""
+        self.image_item.setLookupTable(None if name == "grey" else colormap(name))
 
     def _spin(self, value: int, tip: str) -> QSpinBox:
         spin = QSpinBox()

@@ -74,6 +74,7 @@ class SequenceView(pg.GraphicsLayoutWidget):
 
     pixel_hovered = pyqtSignal(int, int, int)  # x (column), y (row), value 0..255
     hover_left = pyqtSignal()
+    colormap_changed = pyqtSignal(str)
 
     def __init__(self, model: PlayerModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -126,6 +127,7 @@ class SequenceView(pg.GraphicsLayoutWidget):
             self.image_item.setLookupTable(None)
         else:
             self.image_item.setLookupTable(colormap(name))
+        self.colormap_changed.emit(name)
 
     def overlay_visible(self, name: str) -> bool:
         return self._overlay_on[name]

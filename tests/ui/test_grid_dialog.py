@@ -194,3 +194,16 @@ def test_grid_screenshot(tmp_path: Path) -> None:
     black = (rgb.max(axis=2) < 16)
     assert ink.sum() > 2000  # digits of many cells
     assert black.sum() > h * w // 4  # on black canvases
+
+
+def test_grid_follows_the_main_views_colour_map(qtbot, window, wait_idle) -> None:  # type: ignore[no-untyped-def]
+    from mnist_viewer.core.colormaps import colormap
+
+    window.start()
+    wait_idle(window)
+    grid = window.open_tool("grid")
+    assert grid.image_item.lut is None  # grey
+    window.set_colormap("magma")
+    np.testing.assert_array_equal(grid.image_item.lut, colormap("magma"))
+    window.set_colormap("grey")
+    assert grid.image_item.lut is None
