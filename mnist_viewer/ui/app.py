@@ -83,6 +83,16 @@ def _no_display() -> bool:
     return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def play_first_content(window) -> None:  # type: ignore[no-untyped-def]
+    """Start playing as soon as the first content is shown: digits move from the start."""
+
+    def first(_content: object) -> None:
+        window.content_changed.disconnect(first)
+        window.model.play()
+
+    window.content_changed.connect(first)
+
+
 def run_gui(args: argparse.Namespace) -> int:
     """Open the main window (and PATH); with ``--screenshot`` save a PNG of it and exit."""
     if _no_display():
@@ -102,6 +112,7 @@ def run_gui(args: argparse.Namespace) -> int:
         if getattr(args, "screenshot", None):
             return _screenshot(app, window, args)
         window.show()
+        play_first_content(window)
         window.start(getattr(args, "path", None))
         return int(app.exec())
     finally:

@@ -460,3 +460,18 @@ def test_start_with_a_bad_path_reports_it_and_shows_the_default(qtbot, window, t
                     timeout=20_000)
     assert window.content.mode == "moving"
     assert window.status.last_error == blocker.args[0]
+
+
+def test_the_app_starts_playing_its_first_content_only(qtbot, window, wait_idle) -> None:
+    from mnist_viewer.ui.app import play_first_content
+
+    play_first_content(window)
+    window.start()
+    wait_idle(window)
+    assert window.model.is_playing
+    start = window.model.frame_index
+    qtbot.waitUntil(lambda: window.model.frame_index != start, timeout=5_000)
+    window.model.pause()
+    window.generate()  # a later set does not start playback by itself
+    wait_idle(window)
+    assert not window.model.is_playing
