@@ -410,8 +410,7 @@ class ExportDialog(QDialog):
             request, progress, cancel))
         self._job, self._plan = job, plan
         name = plan.paths[0].name if plan.files == 1 else f"{plan.files} files"
-        window.status.start_progress(f"Exporting {name}…")
-        job.progress.connect(window.status.set_progress)
+        window.track(job, f"Exporting {name}…")
         job.progress.connect(self._on_progress)
         job.finished.connect(self._on_finished)
         job.failed.connect(self._on_failed)

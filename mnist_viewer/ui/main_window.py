@@ -95,7 +95,8 @@ class MainWindow(QMainWindow):
 
         self.panel.generate_requested.connect(lambda: self.generate())
         self.panel.choose_path_requested.connect(self._choose_panel_path)
-        self.status.cancel_requested.connect(lambda: self.workers.cancel())
+        self._tracked: set[Job] = set()  # the jobs whose progress the status bar shows
+        self.status.cancel_requested.connect(self.cancel_tracked)
         self.workers.job_ended.connect(self._on_job_ended)
         self.view.pixel_hovered.connect(self.status.set_pixel)
         self.view.hover_left.connect(self.status.clear_pixel)
@@ -192,7 +193,7 @@ class MainWindow(QMainWindow):
 
     def _submit_content(self, what: str, fn: Any) -> Job:
         job = self.workers.submit(CONTENT_JOB, fn)
-        self._track(job, what)
+        self.track(job, what)
         job.finished.connect(self.set_content)
         job.failed.connect(self._content_failed)
         return job
@@ -203,13 +204,24 @@ class MainWindow(QMainWindow):
             self._fallback_to_default = False
             self.generate(self.panel.request())
 
-    def _track(self, job: Job, what: str) -> None:
+    def track(self, job: Job, what: str) -> None:
+        """Show ``job``'s progress in the status bar, where Cancel stops it (and only it).
+
+        Jobs that are not tracked (statistics, grid pages) report in their own dialogs.
+        """
+        self._tracked.add(job)
         self.status.start_progress(what)
         job.progress.connect(self.status.set_progress)
         job.cancelled.connect(lambda: self.status.show_info(f"{what.rstrip('…')} cancelled"))
 
-    def _on_job_ended(self, _job: Job) -> None:
-        if not self.workers.is_busy():
+    def cancel_tracked(self) -> None:
+        """The status bar's Cancel: stop the jobs it shows."""
+        for job in list(self._tracked):
+            job.cancel()
+
+    def _on_job_ended(self, job: Job) -> None:
+        self._tracked.discard(job)
+        if not self._tracked:
             self.status.stop_progress()
 
     def _remember(self, path: str, kind: str) -> None:
@@ -268,7 +280,7 @@ class MainWindow(QMainWindow):
         seqset, target = self.content.seqset, str(path)
         job = self.workers.submit("save", lambda progress, cancel: save_sequences(
             target, seqset, layout, progress=progress, cancel=cancel))
-        self._track(job, f"Saving {Path(target).name}…")
+        self.track(job, f"Saving {Path(target).name}…")
         def saved(_result: object) -> None:
             self.status.show_info(f"Saved {target}")
             self._remember(target, "sequences")
@@ -281,7 +293,7 @@ class MainWindow(QMainWindow):
         """Download the full MNIST into the cache in the background."""
         job = self.workers.submit("download", lambda progress, cancel: download.download_mnist(
             progress=progress, cancel=cancel))
-        self._track(job, "Downloading MNIST…")
+        self.track(job, "Downloading MNIST…")
 
         def done(folder: object) -> None:
             self.status.show_info(f"MNIST downloaded to {folder}")

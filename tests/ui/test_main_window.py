@@ -475,3 +475,31 @@ def test_the_app_starts_playing_its_first_content_only(qtbot, window, wait_idle)
     window.generate()  # a later set does not start playback by itself
     wait_idle(window)
     assert not window.model.is_playing
+
+
+def test_status_bar_progress_and_cancel_belong_to_its_own_jobs(qtbot, window, wait_idle) -> None:
+    import threading
+
+    release = threading.Event()
+
+    def untracked(progress, cancel):  # e.g. a statistics job, which reports in its dialog
+        while not release.wait(0.01):
+            if cancel():
+                return "cancelled"
+        return "done"
+
+    def tracked(progress, cancel):
+        while not cancel():
+            release.wait(0.01)
+        return None
+
+    other = window.workers.submit("stats", untracked)
+    job = window.workers.submit("save", tracked)
+    window.track(job, "Saving…")
+    assert window.status.progress_visible
+    window.cancel_tracked()  # the status bar's Cancel
+    qtbot.waitUntil(lambda: not window.status.progress_visible, timeout=5_000)
+    assert not other.is_cancelled() and window.workers.is_busy("stats")
+    with qtbot.waitSignal(other.finished, timeout=5_000) as result:
+        release.set()
+    assert result.args == ["done"]
