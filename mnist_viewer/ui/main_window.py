@@ -124,6 +124,14 @@ class MainWindow(QMainWindow):
             return self.open_sequences(path)
         return self.open_dataset(path)
 
+    def open_recent(self, path: str) -> Job | None:
+        """Open an entry of File › Open Recent; one that no longer exists leaves the list."""
+        if not Path(path).exists():
+            self.settings.remove_recent_file(path)
+            self.report_error(f"{path}: no longer exists (removed from Open Recent)")
+            return None
+        return self.open_path(path)
+
     def open_dataset(self, path: str | Path) -> Job | None:
         """Use the dataset at ``path`` as the data source and regenerate in the current mode."""
         path = str(Path(path).expanduser())

@@ -162,7 +162,7 @@ class Menus:
             assert action is not None
             action.setToolTip(path)
             action.setStatusTip(path)
-            action.triggered.connect(lambda _=False, p=path: self.window.open_path(p))
+            action.triggered.connect(lambda _=False, p=path: self.window.open_recent(p))
         if not files:
             empty = menu.addAction("No Recent Files")
             assert empty is not None

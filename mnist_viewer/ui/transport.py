@@ -44,7 +44,7 @@ class TransportBar(QWidget):
         self.slider.setToolTip("Drag to scrub through the frames")
         self.frame_label = QLabel(self)
         metrics = self.fontMetrics()
-        self.frame_label.setMinimumWidth(metrics.horizontalAdvance("frame 00000 / 00000"))
+        self.frame_label.setMinimumWidth(metrics.horizontalAdvance("digit #000000 of 000000"))
         self.frame_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
         self.buttons = [_button(a, self) for a in actions.navigation()]
@@ -149,6 +149,9 @@ class TransportBar(QWidget):
         with QSignalBlocker(self.sequence_spin):
             self.sequence_spin.setRange(0, max(n - 1, 0))
         self.sequence_total.setText(f"of {n}")
+        for widget in (self.previous_button, self.sequence_spin, self.sequence_total,
+                       self.next_button):
+            widget.setVisible(n > 1)  # a digit stream or a one-sequence file has nothing to pick
         self.setEnabled(n > 0)
         self._on_sequence_changed(self.model.sequence_index)
         self._on_frame_changed(self.model.frame_index)
@@ -161,7 +164,10 @@ class TransportBar(QWidget):
         with QSignalBlocker(self.slider):
             self.slider.setValue(frame)
         total = self.model.num_frames
-        self.frame_label.setText(f"frame {frame + 1 if total else 0} / {total}")
+        seqset = self.model.sequence_set
+        what = "digit" if seqset is not None and seqset.layout == "digit-stream" else "frame"
+        # indices from 0, like sequences, --frame and the captions of exports
+        self.frame_label.setText(f"{what} #{frame} of {total}" if total else "")
 
     def _on_fps_changed(self, fps: float) -> None:
         with QSignalBlocker(self.fps_spin):

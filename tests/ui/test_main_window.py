@@ -94,7 +94,7 @@ def test_keys_step_and_jump(qtbot, window, wait_idle) -> None:
     press(qtbot, window, Qt.Key.Key_PageUp)
     assert m.sequence_index == 1
     np.testing.assert_array_equal(shown(window), window.content.seqset.sequence(1)[t - 1])
-    assert window.transport.frame_label.text() == f"frame {t} / {t}"
+    assert window.transport.frame_label.text() == f"frame #{t - 1} of {t}"  # indices from 0
     assert window.transport.sequence_spin.value() == 1  # indices from 0, as in files
     press(qtbot, window, Qt.Key.Key_Space)
     assert m.is_playing and window.player_actions.play.isChecked()
@@ -142,6 +142,8 @@ def test_digit_stream_steps_through_the_dataset(qtbot, window, wait_idle) -> Non
         window.model.set_frame(i)
         np.testing.assert_array_equal(shown(window), images[i])
         assert window.status.caption.text() == f"x_train[{i}] · label {labels[i]}"
+        assert window.transport.frame_label.text() == f"digit #{i} of {len(images)}"
+    assert window.transport.sequence_spin.isHidden()  # one stream: no sequence to pick
 
 
 def _write_keras_npz(path: Path) -> None:
@@ -503,3 +505,21 @@ def test_status_bar_progress_and_cancel_belong_to_its_own_jobs(qtbot, window, wa
     with qtbot.waitSignal(other.finished, timeout=5_000) as result:
         release.set()
     assert result.args == ["done"]
+
+
+def test_a_recent_file_that_is_gone_leaves_the_list(qtbot, window, wait_idle, tmp_path,
+                                                    digit_frames) -> None:
+    kept, gone = tmp_path / "kept.npy", tmp_path / "gone.npy"
+    for path in (kept, gone):
+        np.save(path, digit_frames)
+        window.settings.add_recent_file(path)
+    gone.unlink()
+    errors: list[str] = []
+    window.error_reported.connect(errors.append)
+    assert window.open_recent(str(gone)) is None
+    assert errors == [f"{gone}: no longer exists (removed from Open Recent)"]
+    assert window.settings.recent_files() == [str(kept)]
+    window.test_errors.clear()  # that error was expected
+    window.open_recent(str(kept))
+    wait_idle(window)
+    assert window.content.path == str(kept)
