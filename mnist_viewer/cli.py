@@ -2,8 +2,9 @@
 
 Each subcommand lives in its own module under :mod:`mnist_viewer.commands` and provides
 ``register(subparsers)``, which adds its parser and sets ``func`` to a ``run(args) -> int``.
-Errors in the data (:class:`~mnist_viewer.core.errors.DataError`) and the file system
-(:class:`OSError`) become one line on stderr and exit code 2, never a traceback.
+Errors in the data (:class:`~mnist_viewer.core.errors.DataError`), the file system
+(:class:`OSError`) and memory exhaustion (:class:`MemoryError`) become one line on stderr and
+exit code 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -79,6 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as exc:
             where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
             return _fail(f"{where}{exc.strerror or exc}")
+        except MemoryError as exc:  # numpy's _ArrayMemoryError included
+            where = getattr(args, "input", None) or getattr(args, "path", None) or args.out
+            detail = " ".join(str(exc).split())
+            return _fail(f"{where}: not enough memory for {args.command}"
+                         + (f" ({detail})" if detail else ""))
         except Cancelled:
             return _fail("cancelled")
         except KeyboardInterrupt:

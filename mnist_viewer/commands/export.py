@@ -17,13 +17,14 @@ from ..core.sequences import SequenceSet
 from .inputs import add_layout_option, is_sequence_input, open_input
 
 
-def _positive_float(text: str) -> float:
+def _fps(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, not {text!r}")
+    if not value >= encoders.MIN_FPS or value == float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"must be a number of at least {encoders.MIN_FPS:g}, not {text!r}")
     return value
 
 
@@ -83,8 +84,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="with --stream: the first digit (default 0)")
     parser.add_argument("--count", type=_count, default=100, metavar="N",
                         help="with --stream: how many digits (default 100)")
-    parser.add_argument("--fps", type=_positive_float, default=10.0, metavar="F",
-                        help="frames per second (default 10; GIF at most 50)")
+    parser.add_argument("--fps", type=_fps, default=10.0, metavar="F",
+                        help=f"frames per second (default 10; at least {encoders.MIN_FPS:g}; "
+                        f"GIF at most {encoders.MAX_GIF_FPS:g})")
     parser.add_argument("--scale", type=_count, default=1, metavar="K",
                         help="enlarge K times, nearest neighbour (default 1)")
     parser.add_argument("--no-loop", dest="loop", action="store_false",
@@ -136,7 +138,10 @@ def _check_selection(args: argparse.Namespace, seqs: SequenceSet) -> None:
 
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    encoders.export_format(out)  # unknown extensions fail before any work
+    kind = encoders.export_format(out)  # unknown extensions fail before any work
+    targets = [out] if args.range is None else export.range_paths(out, *args.range)
+    for target in targets:  # so do folders, FIFOs and devices as targets
+        encoders.check_export_target(target, directory=kind == "frames")
     path = Path(args.input)
     if not path.exists():
         raise DataError(path, "no such file or directory")
@@ -145,9 +150,7 @@ def run(args: argparse.Namespace) -> int:
         codec="ffv1" if args.lossless else "mjpg", captions=args.captions, boxes=args.boxes,
         sheet_cols=args.sheet_cols,
     )
-    # .npy files are always sequences (so their errors are about sequences); datasets are
-    # IDX files, folders of them or a Keras .npz.
-    sequence_file = path.suffix.lower() == ".npy" or is_sequence_input(path, args.layout)
+    sequence_file = is_sequence_input(path, args.layout)  # the rule: sequence_io
     if args.stream:
         if sequence_file:
             raise DataError(path, "is a sequence file; --stream exports the digits of a dataset")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from typing import TextIO
@@ -76,9 +77,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="file layout (default by extension: npz for .npz, mnist_test_seq "
                         "for .npy); torchvision / torchvision_channel write (N, T, [1,] H, W) "
                         ".npy, predrnn writes PredRNN's .npz")
-    parser.add_argument("--workers", type=int, default=1, metavar="W",
-                        help="render in W processes (same output; default 1)")
+    parser.add_argument("--workers", type=_workers, default=1, metavar="W",
+                        help="render in W processes (same output; default 1; at most the "
+                        f"number of CPU cores, {os.cpu_count() or 1} here). Helps only on "
+                        "machines with many cores: with few, one process is faster")
     parser.set_defaults(func=run)
+
+
+def _workers(text: str) -> int:
+    """A whole number ≥ 1, capped at the number of CPU cores."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1, not {text!r}")
+    return min(value, os.cpu_count() or 1)
 
 
 class ProgressBar:
@@ -113,10 +127,12 @@ class ProgressBar:
 
 def run(args: argparse.Namespace) -> int:
     from ..core.datasets import load_dataset
+    from ..core.jobs import check_target
     from ..core.sequence_io import layout_for, save_sequences
     from ..core.sequences import generate
 
     layout = layout_for(args.out, args.layout)  # refuse a bad name before any work
+    check_target(args.out)  # and a folder, FIFO or device as the target
     config = GeneratorConfig(
         num_sequences=args.num, frames=args.frames, canvas_size=args.size, digits=args.digits,
         step_length=args.step, motion=args.motion, combine=args.combine, split=args.split,
@@ -127,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     bar = ProgressBar(f"generating {args.out}")
     try:
         path = save_sequences(args.out, seqset, layout=layout, progress=bar,
-                              workers=max(1, args.workers))
+                              workers=args.workers)
     finally:
         bar.close()
     cfg = seqset.generator_config

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import DataError
+from ..core.sequence_io import LAYOUTS
 from ..core.sequences import SequenceSet
 
-LAYOUT_CHOICES = ("npz", "mnist_test_seq", "torchvision", "torchvision_channel", "predrnn")
+LAYOUT_CHOICES = LAYOUTS
 
 
 def add_layout_option(parser: argparse.ArgumentParser) -> None:

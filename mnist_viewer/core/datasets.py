@@ -28,6 +28,7 @@ import numpy as np
 from .errors import DataError
 from .idx import read_idx
 from .keras_source import keras_cache_file
+from .npz import read_member_header
 
 SPLITS = ("train", "test")
 ENV_DATA = "MNIST_VIEWER_DATA"
@@ -153,8 +154,22 @@ def _labels_sha(pairs: dict[str, tuple[np.ndarray, np.ndarray]]) -> str | None:
     return None
 
 
+def _check_npz_members(path: Path) -> None:
+    """Read every member's .npy header first: a header declaring more data than its member
+    holds (truncated or forged) is refused before anything is allocated."""
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if info.filename.endswith(".npy"):
+                read_member_header(zf, info, f"{path} [{info.filename[:-4]}]")
+
+
 def _open_npz(path: Path) -> dict[str, Dataset]:
+    if not path.is_file():
+        raise DataError(path, "no such file" if not path.exists() else "not a regular file")
     try:
+        if not zipfile.is_zipfile(path):
+            raise DataError(path, "not a valid .npz (zip) file")
+        _check_npz_members(path)
         with np.load(path, allow_pickle=False) as npz:
             keys = set(npz.files)
             missing = [k for k in ("x_train", "y_train", "x_test", "y_test") if k not in keys]

@@ -34,11 +34,15 @@ import numpy as np
 
 from .colormaps import colormap as _colormap
 from .errors import DataError
-from .jobs import Cancel, Progress, atomic_path, check_cancel, report
+from .jobs import Cancel, Progress, atomic_path, check_cancel, check_target, report
 from .mosaic import GAP_FILL, mosaic
 
 MAX_GIF_FPS = 50.0
 """GIF delays are counted in 10 ms steps and viewers slow down delays under 20 ms."""
+
+MIN_FPS = 0.01
+"""The slowest rate any writer accepts: a GIF delay is 2 bytes of centiseconds (at most
+655.35 s), and a frame a minute and a half is already a slide show."""
 
 AVI_CODECS = {"mjpg": "MJPG", "ffv1": "FFV1"}
 """AVI codec names accepted by :func:`write_avi` → OpenCV FourCC."""
@@ -84,8 +88,9 @@ def _check_scale(scale: int) -> int:
 
 
 def _check_fps(fps: float) -> float:
-    if not (math.isfinite(fps) and fps > 0):
-        raise ValueError(f"fps must be positive, got {fps}")
+    if not (math.isfinite(fps) and fps >= MIN_FPS):
+        raise ValueError(f"fps must be a number of at least {MIN_FPS:g} (one frame per "
+                         f"{1 / MIN_FPS:g} s), got {fps}")
     return float(fps)
 
 
@@ -113,21 +118,15 @@ def _output_frames(
 _FRAME_NAME = re.compile(r"^frame_\d+\.png$")
 
 
-def _check_target(path: Path, directory: bool = False) -> None:
-    """Refuse to replace what an export should not: a device, a folder by a file, or a folder
-    holding anything but PNG frames (an earlier frame export may be replaced)."""
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise DataError(path, f"cannot write there: {parent} is not an existing folder")
-    if not directory:
-        if path.is_dir():
-            raise DataError(path, "is a folder; give a file name to export to")
-        if path.exists() and not path.is_file():
-            raise DataError(path, "is not a regular file; refusing to replace it")
-        return
-    if path.exists() and not path.is_dir():
-        raise DataError(path, "is not a folder; refusing to replace it with a folder of frames")
-    if path.is_dir() and any(not _FRAME_NAME.match(p.name) for p in path.iterdir()):
+def check_export_target(path: str | os.PathLike[str], directory: bool = False) -> None:
+    """Refuse what an export should not replace (DataError), before any work is done:
+    everything :func:`~.jobs.check_target` refuses, and a folder holding anything but PNG
+    frames (an earlier frame export may be replaced)."""
+    path = Path(path)
+    check_target(path, directory)
+    if directory and path.is_dir() and any(
+        not _FRAME_NAME.match(p.name) for p in path.iterdir()
+    ):
         raise DataError(
             path, "holds files other than frame_NNNN.png; refusing to replace it "
             "(choose a new or empty folder)",
@@ -140,7 +139,8 @@ def _check_target(path: Path, directory: bool = False) -> None:
 def gif_delays_ms(fps: float, count: int) -> np.ndarray:
     """Per-frame GIF delays in ms (multiples of 10) whose running total follows ``fps``.
 
-    ``fps`` is capped at :data:`MAX_GIF_FPS`. Frame k ends at round(100 (k+1) / fps) cs.
+    ``fps`` is capped at :data:`MAX_GIF_FPS` and must be at least :data:`MIN_FPS` (ValueError
+    otherwise). Frame k ends at round(100 (k+1) / fps) cs.
     """
     fps = min(_check_fps(fps), MAX_GIF_FPS)
     ends = np.rint(np.arange(count + 1) * (100.0 / fps)).astype(np.int64)
@@ -223,7 +223,7 @@ def write_gif(
     scale = _check_scale(scale)
     table = _table(colormap, frames)
     delays = gif_delays_ms(fps, len(frames))
-    _check_target(path)
+    check_export_target(path)
     t, h, w = frames.shape[:3]
     if max(h, w) * scale > 0xFFFF:
         raise ValueError(f"GIF frames are at most 65535 pixels wide, got {w * scale}x{h * scale}")
@@ -284,7 +284,7 @@ def write_avi(
     if codec.lower() not in AVI_CODECS:
         raise ValueError(f"unknown AVI codec {codec!r}; choose from {', '.join(AVI_CODECS)}")
     fourcc = AVI_CODECS[codec.lower()]
-    _check_target(path)
+    check_export_target(path)
     t, h, w = frames.shape[:3]
     size = (w * scale, h * scale)
     colour = frames.ndim == 4 or table is not None
@@ -311,21 +311,28 @@ def write_avi(
 
 
 def _confirm_video(path: Path, work: Path, count: int, size: tuple[int, int]) -> None:
-    """Open a written video with OpenCV and check frame count and size (DataError if wrong)."""
+    """Decode every frame of a written video with OpenCV; DataError naming ``path`` unless
+    exactly ``count`` frames of ``size`` come back (a cut-short file's header may still claim
+    them all)."""
     cv2 = _cv2()
     cap = cv2.VideoCapture(str(work))
+    decoded, sizes = 0, set()
     try:
-        got_count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else -1
-        got_size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
-        ok = cap.isOpened() and cap.read()[0]
+        if cap.isOpened():
+            while decoded <= count:
+                ok, frame = cap.read()
+                if not ok or frame is None:
+                    break
+                decoded += 1
+                sizes.add((int(frame.shape[1]), int(frame.shape[0])))
     finally:
         cap.release()
-    if not ok or got_count != count or got_size != size:
+    if decoded != count or sizes != {size}:
+        got = ", ".join(f"{w}x{h}" for w, h in sorted(sizes)) or "none"
         raise DataError(
             path,
-            f"the video written is not readable back as {count} frames of {size[0]}x{size[1]} "
-            f"(read {max(got_count, 0)} frames of {got_size[0]}x{got_size[1]}); "
-            "is the disk full?",
+            f"the video written does not decode back as {count} frames of {size[0]}x{size[1]} "
+            f"(decoded {decoded} frames, sizes {got}); is the disk full?",
         )
 
 
@@ -355,7 +362,7 @@ def write_mp4(
     scale = _check_scale(scale)
     fps = _check_fps(fps)
     table = _table(colormap, frames)
-    _check_target(path)
+    check_export_target(path)
     t, h, w = frames.shape[:3]
     out_h, out_w = h * scale + (h * scale) % 2, w * scale + (w * scale) % 2
     rgb = frames.ndim == 4 or table is not None
@@ -407,7 +414,7 @@ def write_png_frames(
     frames = check_frames(frames)
     scale = _check_scale(scale)
     table = _table(colormap, frames)
-    _check_target(path, directory=True)
+    check_export_target(path, directory=True)
     t = len(frames)
     digits = max(4, len(str(t - 1)))
     with atomic_path(path, directory=True) as tmp:
@@ -453,7 +460,7 @@ def write_sheet(
     frames = check_frames(frames)
     scale = _check_scale(scale)
     table = _table(colormap, frames)
-    _check_target(path)
+    check_export_target(path)
     check_cancel(cancel)
     sheet = upscale(contact_sheet(frames, cols, gap)[None], scale)[0]
     if table is not None:

@@ -39,6 +39,11 @@ MOTIONS = ("original", "reflect", "stochastic")
 COMBINES = ("max", "sum")
 
 
+MAX_SEQUENCE_BYTES = 256 * 2**20
+"""The largest single sequence (frames × canvas²) a config may ask for: one whole sequence is
+rendered at a time (the GUI shows one), so it must fit in memory comfortably."""
+
+
 @dataclass(frozen=True)
 class GeneratorConfig:
     """Settings of a generated set. Defaults are those of the original Moving MNIST."""
@@ -105,6 +110,13 @@ class GeneratorConfig:
             problems.append("the digit classes must be non-negative labels")
         if self.seed is not None and self.seed < 0:
             problems.append("the seed must be a non-negative integer")
+        sequence_bytes = self.frames * self.canvas_size**2
+        if self.frames >= 1 and self.canvas_size >= 1 and sequence_bytes > MAX_SEQUENCE_BYTES:
+            problems.append(
+                f"one sequence of {self.frames} frames of {self.canvas_size}x{self.canvas_size} "
+                f"would take {sequence_bytes / 2**20:,.0f} MB; at most "
+                f"{MAX_SEQUENCE_BYTES // 2**20} MB (fewer frames or a smaller canvas)"
+            )
         if problems:
             raise DataError(None, "; ".join(problems))
 

@@ -16,7 +16,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .errors import Cancelled
+from .errors import Cancelled, DataError
 
 Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool]
@@ -54,6 +54,38 @@ def _temporary_sibling(target: Path, suffix: str, directory: bool) -> Path:
     raise FileExistsError(f"{parent}: cannot create a temporary file for {target.name}")
 
 
+def check_target(target: str | os.PathLike[str], directory: bool = False) -> None:
+    """Refuse a target a writer must never replace (DataError naming it).
+
+    The folder it goes in must exist. A file target must not be a folder, a FIFO, a device
+    or a symlink to one (a symlink to a regular file is fine: the link is replaced). A folder
+    target (``directory=True``) must be a folder or not exist yet. Writers call this through
+    :func:`atomic_path`; call it yourself to fail before any work is done.
+    """
+    path = Path(target)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise DataError(path, f"cannot write there: {parent} is not an existing folder")
+    if directory:
+        if (path.exists() or path.is_symlink()) and not path.is_dir():
+            raise DataError(path, "is not a folder; refusing to replace it with a folder")
+        return
+    if path.is_dir():
+        raise DataError(path, "is a folder; give a file name to write to")
+    if path.exists() and not path.is_file():
+        raise DataError(path, "is not a regular file; refusing to replace it")
+
+
+def _as_target_error(exc: OSError, tmp: Path, target: Path) -> OSError:
+    """``exc`` naming ``target`` when it names the temporary ``tmp`` (or a file inside it)."""
+    name = None if exc.filename is None else str(exc.filename)
+    if exc.errno is None or name is None or not (
+        name == str(tmp) or name.startswith(str(tmp) + os.sep)
+    ):
+        return exc
+    return OSError(exc.errno, exc.strerror, str(target))  # the right subclass, by errno
+
+
 @contextlib.contextmanager
 def atomic_path(
     target: str | os.PathLike[str], *, directory: bool = False, suffix: str = ""
@@ -64,23 +96,44 @@ def atomic_path(
     and ``target`` is left exactly as it was. With ``directory=True`` a temporary folder is
     yielded and replaces ``target`` (an existing folder at ``target`` is removed only after
     the new one is complete). ``suffix`` ends the temporary name, for writers that choose a
-    container by the file extension (e.g. ``suffix=".avi"`` for OpenCV).
+    container by the file extension (e.g. ``suffix=".avi"`` for OpenCV). ``target`` is first
+    checked with :func:`check_target`; an OSError about the temporary path is re-raised
+    naming ``target``.
     """
     target = Path(target)
+    check_target(target, directory)
     tmp = _temporary_sibling(target, suffix, directory)
     try:
         yield tmp
         if directory and target.exists():
-            old = _temporary_sibling(target, ".old", directory=True)
-            os.replace(target, old / "old")
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
+            _swap_folder(tmp, target)
         else:
             os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         if directory:
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
+        if isinstance(exc, OSError):
+            renamed = _as_target_error(exc, tmp, target)
+            if renamed is not exc:
+                raise renamed from None
         raise
+
+
+def _swap_folder(tmp: Path, target: Path) -> None:
+    """Replace the folder ``target`` by ``tmp``; if that fails, put the old folder back."""
+    old = _temporary_sibling(target, ".old", directory=True)
+    try:
+        os.replace(target, old / "old")
+    except BaseException:
+        shutil.rmtree(old, ignore_errors=True)
+        raise
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        os.replace(old / "old", target)  # the old folder is never lost
+        shutil.rmtree(old, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

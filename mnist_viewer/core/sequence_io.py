@@ -56,7 +56,8 @@ import numpy.typing as npt
 
 from .errors import DataError
 from .ground_truth import GroundTruth
-from .jobs import Cancel, Progress, atomic_path, check_cancel, report
+from .jobs import Cancel, Progress, atomic_path, check_cancel, check_target, report
+from .npz import read_member_header, read_npy_header
 from .render import render_task, subset_digits
 from .sequences import ArraySequenceSet, GeneratedSequenceSet, IndexedSequenceSet, SequenceSet
 
@@ -65,6 +66,7 @@ NPY_LAYOUTS = ("mnist_test_seq", "torchvision", "torchvision_channel")
 NPZ_LAYOUTS = ("npz", "predrnn")
 GROUND_TRUTH_KEYS = ("labels", "digit_index", "positions", "start", "velocity", "boxes")
 PREDRNN_KEYS = ("clips", "dims", "input_raw_data")
+_KERAS_KEYS = ("x_train", "y_train", "x_test", "y_test")  # a Keras dataset, not sequences
 
 _NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -114,25 +116,9 @@ class _Stored:
             raise DataError(self.path, f"cannot read {self.key or 'the array'} ({exc})") from None
 
 
-def _read_npy_header(fp: IO[bytes], where: str) -> tuple[tuple[int, ...], bool, np.dtype]:
-    try:
-        version = np.lib.format.read_magic(fp)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fp)
-        elif version in ((2, 0), (3, 0)):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
-        else:
-            raise ValueError(f"unsupported .npy version {version}")
-    except (ValueError, EOFError, SyntaxError, struct.error) as exc:
-        raise DataError(where, f"not a valid .npy array ({exc})") from None
-    if dtype.hasobject:
-        raise DataError(where, "contains pickled Python objects, which are refused for safety")
-    return tuple(int(d) for d in shape), bool(fortran), dtype
-
-
 def _npy_info(path: Path) -> _Stored:
     with open(path, "rb") as fp:
-        shape, fortran, dtype = _read_npy_header(fp, str(path))
+        shape, fortran, dtype = read_npy_header(fp, str(path))
         offset = fp.tell()
     nbytes = math.prod(shape) * dtype.itemsize
     size = path.stat().st_size
@@ -151,20 +137,15 @@ def _npz_info(path: Path) -> dict[str, _Stored]:
                 if not info.filename.endswith(".npy"):
                     continue
                 where = f"{path} [{info.filename[:-4]}]"
-                with zf.open(info) as fp:
-                    shape, fortran, dtype = _read_npy_header(fp, where)
-                    header_len = fp.tell() if info.compress_type == zipfile.ZIP_STORED else None
-                nbytes = math.prod(shape) * dtype.itemsize
+                head = read_member_header(zf, info, where)
+                shape, fortran, dtype = head.shape, head.fortran, head.dtype
                 offset = None
-                if header_len is not None:
-                    if info.file_size < header_len + nbytes:
-                        raise DataError(where, f"truncated: {info.file_size - header_len:,} of "
-                                               f"{nbytes:,} bytes of data")
+                if info.compress_type == zipfile.ZIP_STORED:
                     raw.seek(info.header_offset)
                     local = raw.read(30)
                     if len(local) == 30 and local[:4] == b"PK\x03\x04":
                         name_len, extra_len = struct.unpack("<HH", local[26:30])
-                        offset = info.header_offset + 30 + name_len + extra_len + header_len
+                        offset = info.header_offset + 30 + name_len + extra_len + head.header_len
                 stored = _Stored(path, info.filename, shape, dtype, fortran, offset)
                 found[stored.key] = stored
     except zipfile.BadZipFile as exc:
@@ -187,8 +168,14 @@ def _sniff(path: Path) -> str:
         return "npy"
     if head[:4] in _ZIP_MAGICS:
         return "npz"
-    raise DataError(path, "not a sequence file (expected a .npy array or a .npz archive)"
-                    if head else "empty file")
+    if not head:
+        raise DataError(path, "empty file")
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        raise DataError(path, "not a valid .npy file (bad magic)")
+    if suffix == ".npz":
+        raise DataError(path, "not a valid .npz (zip) file")
+    raise DataError(path, "not a sequence file (expected a .npy array or a .npz archive)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -450,21 +437,33 @@ def describe_sequences(path: str | os.PathLike[str], layout: str | None = None) 
 
 
 def is_sequence_file(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` looks like a sequence file (a cheap sniff, not a validation).
+    """Whether ``path`` is to be read as a sequence file (a cheap sniff, not a validation).
 
-    True for any ``.npy`` array and for a zip holding ``frames`` or PredRNN's
-    ``input_raw_data``/``clips``: opening a broken one then says what is wrong with it.
-    A Keras ``mnist.npz`` or an IDX file is not a sequence file.
+    The rule, in one place: any existing ``.npy`` file is (even a corrupt one, so that its
+    error is about .npy); a ``.npz`` file is unless it is a Keras-format dataset (members
+    ``x_train``...; a .npz that is not a zip at all counts as a sequence file too). Other
+    names: a ``.npy`` array by content, or a zip holding ``frames`` or PredRNN's
+    ``input_raw_data``/``clips``. A folder, a missing file or an IDX file is not.
     """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        return False
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        return True
     try:
-        kind = _sniff(Path(path).expanduser())
+        kind = _sniff(path)
         if kind == "npy":
             return True
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
     except (DataError, OSError, zipfile.BadZipFile, EOFError):
-        return False
-    return bool({"frames.npy", "input_raw_data.npy", "clips.npy"} & names)
+        return suffix == ".npz"
+    if {"frames.npy", "input_raw_data.npy", "clips.npy"} & names:
+        return True
+    if suffix == ".npz":
+        return not {f"{k}.npy" for k in _KERAS_KEYS} & names
+    return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -681,13 +680,15 @@ def save_sequences(
     """Write a sequence set to ``path`` in ``layout`` (by extension if not given).
 
     Frames are streamed chunk by chunk (memory stays bounded whatever N is). A generated set
-    is rendered as it is written, by ``workers`` processes if more than 1 (same bytes). The
+    is rendered as it is written, by ``workers`` processes if more than 1 (same bytes; capped
+    at the number of CPU cores, and worth it only on machines with many). The
     file is written beside the target and renamed when complete: a failure or a cancel leaves
     no partial file. Returns the path written.
     """
     path = Path(path).expanduser()
+    check_target(path)  # before any work: never a folder, FIFO or device
     layout = layout_for(path, layout)
-    workers = max(1, int(workers))
+    workers = max(1, min(int(workers), os.cpu_count() or 1))  # more only adds overhead
     with atomic_path(path) as tmp, open(tmp, "r+b") as fp:
         if layout in NPY_LAYOUTS:
             _write_frames_npy(fp, seqset, layout, progress, cancel, workers)

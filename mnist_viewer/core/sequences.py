@@ -102,14 +102,17 @@ class ArraySequenceSet(SequenceSet):
 
 
 def to_uint8(frames: np.ndarray) -> np.ndarray:
-    """Frames as uint8: uint8 as is; floats are taken to be in [0, 1] (clipped, rounded)."""
+    """Frames as uint8: uint8 as is; floats are taken to be in [0, 1] (clipped, rounded;
+    NaN becomes 0), without warnings."""
     frames = np.asarray(frames)
     if frames.dtype == np.uint8:
         return frames
     if frames.dtype.kind != "f":
         raise ValueError(f"frames must be uint8 or floating point, not {frames.dtype}")
-    scaled = np.clip(frames, 0.0, 1.0) * 255.0
-    return np.rint(scaled, out=scaled).astype(np.uint8)
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = np.clip(frames, 0.0, 1.0) * 255.0
+        np.nan_to_num(scaled, copy=False, nan=0.0)
+        return np.rint(scaled, out=scaled).astype(np.uint8)
 
 
 class IndexedSequenceSet(SequenceSet):

@@ -280,7 +280,7 @@ def one_line(err: pytest.ExceptionInfo, path: Path) -> str:
 @pytest.mark.parametrize(("name", "make", "message"), [
     ("missing.npy", None, "no such file"),
     ("empty.npy", lambda p: p.write_bytes(b""), "empty"),
-    ("text.npy", lambda p: p.write_text("hello world"), "not a sequence file"),
+    ("text.npy", lambda p: p.write_text("hello world"), "not a valid .npy file (bad magic)"),
     ("three_d.npy", lambda p: np.save(p, np.zeros((4, 8, 8), np.uint8)), "expected frames"),
     ("int16.npy", lambda p: np.save(p, np.zeros((2, 3, 8, 8), np.int16)), "uint8"),
     ("channels.npy", lambda p: np.save(p, np.zeros((2, 3, 3, 8, 8), np.uint8)), "expected"),
@@ -290,7 +290,9 @@ def one_line(err: pytest.ExceptionInfo, path: Path) -> str:
     ("objects.npz", lambda p: np.savez(p, frames=np.array([None], dtype=object)), "pickled"),
     ("bad_config.npz", lambda p: np.savez(p, frames=small_frames(), config=np.array("{oops")),
      "JSON"),
-    ("gz.npz", lambda p: p.write_bytes(gzip.compress(b"x" * 100)), "not a sequence file"),
+    ("gz.npz", lambda p: p.write_bytes(gzip.compress(b"x" * 100)),
+     "not a valid .npz (zip) file"),
+    ("text.seq", lambda p: p.write_text("hello world"), "not a sequence file"),
     ("cut.npz", lambda p: p.write_bytes(b"PK\x03\x04" + b"\0" * 50), "not a readable"),
 ])
 def test_bad_files_are_refused_with_one_line(tmp_path, name, make, message):
