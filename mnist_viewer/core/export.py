@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoders import export_format, export_frames
+from .encoders import check_export_target, export_format, export_frames
 from .jobs import Cancel, Progress, check_cancel, report
 from .mosaic import GAP_FILL, mosaic
 from .overlays import decorate, labels_text
@@ -132,6 +132,11 @@ def _encode(
     )
 
 
+def _check(path: str | os.PathLike[str]) -> None:
+    """The format by extension and the target, before any frame is rendered."""
+    check_export_target(path, directory=export_format(path) == "frames")
+
+
 def export_sequence(
     path: str | os.PathLike[str],
     seqs: SequenceSet,
@@ -142,7 +147,7 @@ def export_sequence(
     cancel: Cancel | None = None,
 ) -> Path:
     """Export sequence ``index`` (format by extension, see :func:`export_format`)."""
-    export_format(path)
+    _check(path)
     frames = sequence_frames(
         seqs, index, scale=options.scale, captions=options.captions, boxes=options.boxes
     )
@@ -173,8 +178,9 @@ def export_sequences(
     """
     if not 0 <= start < stop <= len(seqs):
         raise IndexError(f"sequences {start}:{stop} out of range 0..{len(seqs)}")
-    export_format(path)
     paths = range_paths(path, start, stop)
+    for target in paths:
+        _check(target)
     total = (stop - start) * seqs.num_frames
     for k, (index, target) in enumerate(zip(range(start, stop), paths, strict=True)):
         done = k * seqs.num_frames
@@ -199,7 +205,7 @@ def export_grid(
     cancel: Cancel | None = None,
 ) -> Path:
     """Export one rows×cols page of sequences as a mosaic over their T frames."""
-    export_format(path)
+    _check(path)
     frames = grid_frames(
         seqs, rows, cols, page=page, scale=options.scale, gap=options.gap,
         captions=options.captions, boxes=options.boxes,
@@ -219,7 +225,7 @@ def export_stream(
     cancel: Cancel | None = None,
 ) -> Path:
     """Export consecutive dataset digits (``Dataset.images``/``labels``) as frames."""
-    export_format(path)
+    _check(path)
     frames = stream_frames(
         images, labels, start=start, count=count, scale=options.scale, captions=options.captions
     )

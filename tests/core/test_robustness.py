@@ -404,3 +404,23 @@ def test_npz_member_with_unsupported_compression_is_one_line(tmp_path) -> None:
     keras.write_bytes(bytes(data).replace(b"frames.npy", b"x_test.npy"))
     with pytest.raises(DataError, match="x_test"):
         open_dataset(keras)
+
+
+def test_export_functions_refuse_a_bad_target_before_rendering(tmp_path) -> None:
+    import pytest as _pytest
+
+    from mnist_viewer.core.errors import DataError
+    from mnist_viewer.core.export import export_grid, export_sequence, export_sequences
+    from mnist_viewer.core.sequences import SequenceSet
+
+    class Untouchable(SequenceSet):
+        def chunk(self, start: int, stop: int):  # rendering must not even start
+            raise AssertionError("rendered before the target was checked")
+
+    seqs = Untouchable(4, 5, 64, 64)
+    missing = tmp_path / "no-such-folder" / "out.gif"
+    for call in (lambda: export_sequence(missing, seqs, 0),
+                 lambda: export_sequences(missing, seqs, 0, 2),
+                 lambda: export_grid(missing, seqs, 2, 2)):
+        with _pytest.raises(DataError, match="no-such-folder"):
+            call()
