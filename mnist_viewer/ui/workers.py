@@ -40,6 +40,8 @@ def error_message(exc: BaseException) -> str:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         return f"{where}{exc.strerror or exc}"
     text = " ".join(str(exc).split())
+    if isinstance(exc, MemoryError):
+        return f"not enough memory ({text})" if text else "not enough memory"
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
@@ -113,7 +115,7 @@ class Job(QObject):
         except Cancelled:
             outcome, payload = _CANCELLED, None
         except Exception as exc:
-            if not isinstance(exc, (DataError, OSError)):
+            if not isinstance(exc, (DataError, OSError, MemoryError)):
                 log.error("job %r failed", self.kind, exc_info=True)
             outcome, payload = _FAILED, error_message(exc)
         finally:

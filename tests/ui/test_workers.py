@@ -124,3 +124,18 @@ def test_shutdown_cancels_and_waits(qtbot) -> None:
     assert pool.pool.activeThreadCount() == 0
     with pytest.raises(RuntimeError):
         pool.submit("a", forever)
+
+
+def test_running_out_of_memory_is_one_line(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from mnist_viewer.ui.workers import WorkerPool
+
+    pool = WorkerPool()
+
+    def greedy(progress, cancel):  # type: ignore[no-untyped-def]
+        raise MemoryError("Unable to allocate 76.3 GiB for an array")
+
+    job = pool.submit("big", greedy)
+    with qtbot.waitSignal(job.failed, timeout=5_000) as failed:
+        pass
+    assert failed.args == ["not enough memory (Unable to allocate 76.3 GiB for an array)"]
+    assert pool.shutdown()
