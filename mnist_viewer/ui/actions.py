@@ -1,16 +1,67 @@
-"""The player's QActions with their shortcuts, shared by the Playback menu and the transport bar."""
+"""The player's QActions with their shortcuts, shared by the Playback menu and the transport bar.
+
+The shortcuts are window-wide, but keys an editable widget uses itself (PgUp/PgDown, Home/End,
+arrows, Space... typed into a spin box, a line edit or a combo box) go to that widget:
+:class:`EditKeysFirst` accepts their ShortcutOverride.
+"""
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QObject, Qt
-from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
-from PyQt6.QtWidgets import QStyle, QWidget
+from PyQt6.QtCore import QEvent, QObject, Qt
+from PyQt6.QtGui import QAction, QActionGroup, QKeyEvent, QKeySequence
+from PyQt6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QStyle,
+    QTextEdit,
+    QWidget,
+)
 
 from ..core.playback import LOOP_MODES
 from .player_model import PlayerModel
 
 FPS_PRESETS: tuple[int, ...] = (1, 2, 5, 10, 15, 24, 30, 60, 120)
 LOOP_LABELS = {"loop": "Loop", "pingpong": "Ping-pong", "once": "Play once"}
+
+
+# keys the player's shortcuts use that editable widgets use too
+EDIT_KEYS = frozenset({
+    Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Home, Qt.Key.Key_End,
+    Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Space,
+    Qt.Key.Key_Comma, Qt.Key.Key_Period, Qt.Key.Key_BracketLeft, Qt.Key.Key_BracketRight,
+})
+_EDITABLE = (QAbstractSpinBox, QLineEdit, QComboBox, QTextEdit, QPlainTextEdit)
+_NO_TYPING = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier \
+    | Qt.KeyboardModifier.MetaModifier
+
+
+def wants_key(widget: QObject | None, event: QKeyEvent) -> bool:
+    """True when ``widget`` (the focus widget) handles ``event``'s key itself: an enabled,
+    editable spin box, line edit, text edit or combo box, and no Ctrl/Alt/Meta."""
+    if not isinstance(widget, _EDITABLE) or not widget.isEnabled():
+        return False
+    if event.modifiers() & _NO_TYPING or Qt.Key(event.key()) not in EDIT_KEYS:
+        return False
+    if isinstance(widget, QComboBox):  # a closed, non-editable combo box: no Space, no text
+        return widget.isEditable() or Qt.Key(event.key()) in (
+            Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Home, Qt.Key.Key_End,
+            Qt.Key.Key_Up, Qt.Key.Key_Down)
+    return not (isinstance(widget, (QAbstractSpinBox, QLineEdit)) and widget.isReadOnly())
+
+
+class EditKeysFirst(QObject):
+    """Application event filter: the focus widget gets the keys it edits with (see
+    :func:`wants_key`) instead of the window's shortcuts."""
+
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        if event is not None and event.type() == QEvent.Type.ShortcutOverride and \
+                isinstance(event, QKeyEvent) and wants_key(obj, event):
+            event.accept()  # delivered to ``obj`` as a key press, not as a shortcut
+            return True
+        return super().eventFilter(obj, event)
 
 
 def _keys(*keys: Qt.Key | QKeySequence.StandardKey) -> list[QKeySequence]:
@@ -23,6 +74,10 @@ class PlayerActions(QObject):
     def __init__(self, model: PlayerModel, window: QWidget) -> None:
         super().__init__(window)
         self.model = model
+        self.edit_keys_first = EditKeysFirst(self)
+        app = QApplication.instance()
+        if app is not None:  # removed again when this object is deleted
+            app.installEventFilter(self.edit_keys_first)
         style = window.style()
         assert style is not None
 

@@ -39,6 +39,7 @@ from ..core.playback import MAX_FPS, MIN_FPS
 from . import export_worker
 from .export_what import WhatBox
 from .export_worker import ExportPlan, ExportRequest
+from .grid_dialog import GridDialog
 from .workers import Job
 
 if TYPE_CHECKING:
@@ -76,6 +77,9 @@ class ExportDialog(QDialog):
         self._plan: ExportPlan | None = None
         self._syncing = False
         self._auto_name = True  # the file name follows "what" until the user edits it
+        # fps, loop and colormap follow the player and the view until the user edits them
+        self._user_set = {"fps": False, "loop": False, "colormap": False}
+        self._following = False  # True while a field is set from the player or the view
         self.mp4_available = export_worker.mp4_available()
 
         self.what_box = WhatBox(self)
@@ -180,6 +184,13 @@ class ExportDialog(QDialog):
         for check in (self.loop_check, self.captions_check, self.boxes_check):
             check.toggled.connect(self._on_value_changed)
         self.colormap_combo.currentIndexChanged.connect(self._on_value_changed)
+        self.fps_spin.valueChanged.connect(lambda _v: self._on_option_edited("fps"))
+        self.loop_check.toggled.connect(lambda _on: self._on_option_edited("loop"))
+        self.colormap_combo.currentIndexChanged.connect(
+            lambda _i: self._on_option_edited("colormap"))
+        window.model.fps_changed.connect(lambda _f: self.sync_player())
+        window.model.loop_mode_changed.connect(lambda _m: self.sync_player())
+        window.view.colormap_changed.connect(lambda _n: self.sync_player())
         window.content_changed.connect(lambda _c: self.sync_content())
         window.model.sequence_changed.connect(self.what_box.set_sequence)
         window.workers.job_ended.connect(self._on_job_ended)
@@ -222,11 +233,31 @@ class ExportDialog(QDialog):
 
     # --- following the window --------------------------------------------------------------
     def sync_player(self) -> None:
-        """Take fps, loop and colormap defaults from the player and the view."""
+        """Take fps, loop and colormap from the player and the view, except those the user
+        has set here (called whenever the player's or the view's value changes)."""
         model, view = self.main_window.model, self.main_window.view
-        self.fps_spin.setValue(model.fps)
-        self.loop_check.setChecked(model.loop_mode != "once")
-        self.colormap_combo.setCurrentIndex(COLORMAPS.index(view.colormap))  # the same tables
+        self._following = True
+        try:
+            if not self._user_set["fps"]:
+                self.fps_spin.setValue(model.fps)
+            if not self._user_set["loop"]:
+                self.loop_check.setChecked(model.loop_mode != "once")
+            if not self._user_set["colormap"]:  # the same tables
+                self.colormap_combo.setCurrentIndex(COLORMAPS.index(view.colormap))
+        finally:
+            self._following = False
+
+    def user_set(self, field: str) -> bool:
+        """True once the user has edited ``field`` ("fps", "loop" or "colormap") here."""
+        return self._user_set[field]
+
+    def sync_grid(self) -> None:
+        """Take the grid export's rows, columns and page from the grid dialog, if it has been
+        opened (and the user has not chosen them here)."""
+        grid = self.main_window._tools.get("grid")
+        if not isinstance(grid, GridDialog) or self.what_box.grid_edited or grid.stream_mode:
+            return
+        self.what_box.set_grid(grid.rows, grid.cols, grid.page)
 
     def sync_content(self) -> None:
         """Adapt the choices to the content shown (called when it changes)."""
@@ -236,8 +267,8 @@ class ExportDialog(QDialog):
 
     def showEvent(self, event: QShowEvent | None) -> None:
         if not self.is_exporting:
-            self.sync_player()
             self.sync_content()
+            self.sync_grid()
         super().showEvent(event)
 
     # --- the request ---------------------------------------------------------------------------
@@ -309,6 +340,10 @@ class ExportDialog(QDialog):
             self._syncing = False
         self._on_value_changed()
 
+    def _on_option_edited(self, field: str) -> None:
+        if not self._following:
+            self._user_set[field] = True
+
     def _on_path_edited(self, _text: str) -> None:
         self._auto_name = False
 
@@ -352,6 +387,12 @@ class ExportDialog(QDialog):
         notes: list[str] = []
         try:
             self._plan = export_worker.plan(self.request())
+            check_folders(self._plan)
+        except MissingFolder as exc:
+            self._plan = None
+            self.preview_label.setText(f"The folder {exc.folder} does not exist")
+            self.note_label.setStyleSheet("color: #e03131")
+            self.note_label.setText("Choose an existing folder (or create it first)")
         except (DataError, ValueError, IndexError) as exc:
             self._plan = None
             problem = exc.problem if isinstance(exc, DataError) else str(exc)
@@ -402,6 +443,7 @@ class ExportDialog(QDialog):
         try:
             request = self.request()
             plan = export_worker.plan(request)
+            check_folders(plan)
         except (DataError, ValueError, IndexError) as exc:
             self._show_error(str(exc))
             return None
@@ -476,6 +518,23 @@ class ExportDialog(QDialog):
     def _set_message(self, text: str) -> None:
         self.message_label.setStyleSheet("")
         self.message_label.setText(text)
+
+
+class MissingFolder(DataError):
+    """The folder an export would write into does not exist (or is not a folder)."""
+
+    def __init__(self, path: Path, folder: Path) -> None:
+        super().__init__(path, f"cannot write there: {folder} is not an existing folder")
+        self.folder = folder
+
+
+def check_folders(plan: ExportPlan) -> None:
+    """Raise :class:`MissingFolder` unless every file of ``plan`` goes into an existing folder
+    (so the dialog says so before Export is clicked)."""
+    for path in plan.paths:
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise MissingFolder(path, folder)
 
 
 def create_dialog(window: MainWindow) -> QDialog:

@@ -1,8 +1,9 @@
 """The export dialog's "What to export" box: the current sequence, a range, a grid page or
 a stream of dataset digits, with the choices that make sense for the content shown.
 
-Sequence numbers are shown from 1 (like the transport bar); :meth:`WhatBox.selection` returns
-them 0-based, as :class:`~.export_worker.ExportRequest` takes them.
+Sequence and digit indices are 0-based everywhere (as the transport bar shows them and as
+:class:`~.export_worker.ExportRequest` takes them); only grid pages are counted from 1 here,
+:meth:`WhatBox.selection` returns the page 0-based.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from PyQt6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QRadioButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -24,21 +24,13 @@ from PyQt6.QtWidgets import (
 from ..core.export import grid_pages
 from .content import Content
 from .export_worker import WHATS
+from .grid_dialog import MAX_SIDE
+from .widgets import spin_box as _spin
 
 WHAT_TEXT = {"sequence": "Current sequence", "range": "Sequences", "grid": "Grid",
              "stream": "Digit stream"}
-MAX_GRID = 16
 DEFAULT_RANGE = 10  # sequences in the default range
 DEFAULT_COUNT = 100  # digits in the default stream
-
-
-def _spin(lo: int, hi: int, value: int, tip: str, prefix: str = "") -> QSpinBox:
-    spin = QSpinBox()
-    spin.setRange(lo, hi)
-    spin.setValue(value)
-    spin.setToolTip(tip)
-    spin.setPrefix(prefix)
-    return spin
 
 
 class WhatBox(QGroupBox):
@@ -56,8 +48,8 @@ class WhatBox(QGroupBox):
         self.sequence_info = QLabel()
         self.range_from = _spin(0, 0, 0, "Index of the first sequence exported", "#")
         self.range_to = _spin(0, 0, 0, "Index of the last sequence exported (included)", "to #")
-        self.rows_spin = _spin(1, MAX_GRID, 4, "Rows of sequences")
-        self.cols_spin = _spin(1, MAX_GRID, 4, "Columns of sequences", "× ")
+        self.rows_spin = _spin(1, MAX_SIDE, 4, "Rows of sequences")
+        self.cols_spin = _spin(1, MAX_SIDE, 4, "Columns of sequences", "× ")
         self.page_spin = _spin(1, 1, 1, "Which page of rows × columns sequences", "page ")
         self.stream_start = _spin(0, 0, 0, "First digit (its index in the dataset split)",
                                   "from digit ")
@@ -85,6 +77,9 @@ class WhatBox(QGroupBox):
         for spin in (self.range_from, self.range_to, self.rows_spin, self.cols_spin,
                      self.page_spin, self.stream_start, self.stream_count):
             spin.valueChanged.connect(self._on_value_changed)
+        self.grid_edited = False  # the user chose rows, columns or page here
+        for spin in (self.rows_spin, self.cols_spin, self.page_spin):
+            spin.valueChanged.connect(self._on_grid_edited)
         for widgets in self._rows.values():
             for w in widgets:
                 w.setEnabled(False)
@@ -107,6 +102,16 @@ class WhatBox(QGroupBox):
             return {"rows": self.rows_spin.value(), "cols": self.cols_spin.value(),
                     "page": self.page_spin.value() - 1}
         return {"index": self._sequence}
+
+    def set_grid(self, rows: int, cols: int, page: int) -> None:
+        """Choose a rows × cols grid and its page ``page`` (0-based), clamped."""
+        with QSignalBlocker(self.rows_spin), QSignalBlocker(self.cols_spin), \
+                QSignalBlocker(self.page_spin):
+            self.rows_spin.setValue(rows)
+            self.cols_spin.setValue(cols)
+            self._update_ranges()
+            self.page_spin.setValue(page + 1)
+        self.changed.emit()
 
     def sync(self, content: Content | None, sequence: int, frame: int) -> None:
         """Follow the content shown; a new content resets the ranges around ``sequence``
@@ -167,7 +172,10 @@ class WhatBox(QGroupBox):
             self.what_changed.emit(key)
             self.changed.emit()
 
-    def _on_value_changed(self, *_args: object) -> None:
+    def _on_grid_edited(self, *_args: object) -> None:
+        self.grid_edited = True
+
+    def _update_ranges(self) -> None:
         n = 1 if self._content is None else len(self._content.seqset)
         with QSignalBlocker(self.page_spin), QSignalBlocker(self.stream_count), \
                 QSignalBlocker(self.range_to):
@@ -176,4 +184,7 @@ class WhatBox(QGroupBox):
             self.page_spin.setSuffix(f" of {pages}")
             self._clamp_count()
             self.range_to.setMinimum(self.range_from.value())  # "to" never before "from"
+
+    def _on_value_changed(self, *_args: object) -> None:
+        self._update_ranges()
         self.changed.emit()

@@ -8,12 +8,14 @@ from typing import Any
 
 from PyQt6.QtCore import QRegularExpression, Qt, pyqtSignal
 from PyQt6.QtGui import (
+    QKeyEvent,
     QKeySequence,
     QRegularExpressionValidator,
     QStandardItem,
     QStandardItemModel,
 )
 from PyQt6.QtWidgets import (
+    QAbstractButton,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -22,17 +24,39 @@ from PyQt6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from ..core.generator import COMBINES, MOTIONS, GeneratorConfig
 from .content import MODE_LABELS, MODES, SOURCE_LABELS, DataSource
+from .widgets import spin_box as _spin
 
 DEFAULT_SEQUENCES = 10_000  # as many as the released mnist_test_seq.npy (the set is lazy)
+GENERATE_KEYS = QKeySequence("Ctrl+R")
 MOTION_LABELS = {"original": "Original (bounce)", "reflect": "Reflect", "stochastic":
                  "Stochastic (SVG)"}
+MOTION_TIPS = {
+    "original": "Original: the bounce of Srivastava et al. (2015): at an edge the position is "
+                "clamped (the overshoot is lost) and the direction flipped on that axis",
+    "reflect": "Reflect: exact reflection at the edges, the overshoot is mirrored back "
+               "(as TensorFlow Datasets' moving sequences)",
+    "stochastic": "Stochastic: a new random direction at each bounce, pointing back into the "
+                  "canvas, as in SVG (Denton & Fergus 2018)",
+}
+COMBINE_TIPS = {
+    "max": "max: where digits overlap, the brighter pixel wins (as the original)",
+    "sum": "sum: overlapping pixels add up, clipped to 255",
+}
+SOURCE_TIPS = {
+    "auto": "Default: the first source that is available",
+    "embedded": "The small MNIST subset shipped with mnist-viewer (works offline)",
+    "cache": "The full MNIST downloaded earlier",
+    "keras": "The MNIST of Keras (needs TensorFlow)",
+    "path": "An MNIST folder, an IDX file or an mnist.npz chosen below",
+}
+SPLIT_TIPS = {"train": "Train: the 60,000 training digits (the embedded subset: fewer)",
+              "test": "Test: the 10,000 test digits (the embedded subset: fewer)"}
 
 
 @dataclass(frozen=True)
@@ -53,13 +77,15 @@ def _combo_item(combo: QComboBox, index: int) -> QStandardItem | None:
     return model.item(index)
 
 
-def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(lo, hi)
-    box.setValue(value)
-    box.setToolTip(tip)
-    box.setAccelerated(True)
-    return box
+def _explain(combo: QComboBox, tips: dict[str, str], intro: str) -> None:
+    """Tooltips for a combo box: each entry's own, and all of them on the box."""
+    for i in range(combo.count()):
+        tip = tips.get(str(combo.itemData(i)))
+        if tip:
+            combo.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
+    lines = [tips[str(combo.itemData(i))] for i in range(combo.count())
+             if str(combo.itemData(i)) in tips]
+    combo.setToolTip("\n".join([intro, *(f"• {line}" for line in lines)]))
 
 
 class GeneratorPanel(QWidget):
@@ -92,7 +118,9 @@ class GeneratorPanel(QWidget):
 
         self.sequences = _spin(1, 1_000_000, defaults.num_sequences, "Number of sequences")
         self.frames = _spin(1, 10_000, defaults.frames, "Frames per sequence")
-        self.canvas = _spin(8, 1024, defaults.canvas_size, "Canvas width and height in pixels")
+        self.canvas = _spin(defaults.digit_size, 1024, defaults.canvas_size,
+                            f"Canvas width and height in pixels (at least the digit size, "
+                            f"{defaults.digit_size})")
         self.canvas.setSuffix(" px")
         self.digits_min = _spin(1, 16, defaults.digit_range[0], "Fewest digits per sequence")
         self.digits_max = _spin(1, 16, defaults.digit_range[1], "Most digits per sequence")
@@ -107,7 +135,13 @@ class GeneratorPanel(QWidget):
         self.combine = QComboBox()
         for c in COMBINES:
             self.combine.addItem(c, c)
-        self.combine.setToolTip("How overlapping digits combine")
+        _explain(self.motion, MOTION_TIPS, "How digits move:")
+        _explain(self.combine, COMBINE_TIPS, "How overlapping digits combine:")
+        _explain(self.source, SOURCE_TIPS, "Where the digits come from:")
+        _explain(self.split, SPLIT_TIPS, "Which MNIST split the digits come from:")
+        self.digits_min.valueChanged.connect(lambda v: self.digits_max.setMinimum(v))
+        self.digits_max.valueChanged.connect(lambda v: self.digits_min.setMaximum(v))
+        self._couple_digits()
         self.classes = QLineEdit()
         self.classes.setPlaceholderText("all (or e.g. 3, 5, 8)")
         self.classes.setToolTip("Only use digits of these classes")
@@ -125,8 +159,6 @@ class GeneratorPanel(QWidget):
         self.last_seed.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.generate_button = QPushButton("Generate")
         self.generate_button.setDefault(True)
-        self.generate_button.setShortcut(QKeySequence("Ctrl+R"))
-        self.generate_button.setToolTip("Make a new set with these settings (Ctrl+R)")
         self.generate_button.clicked.connect(self.generate_requested)
 
         show = QGroupBox("Show")
@@ -237,9 +269,14 @@ class GeneratorPanel(QWidget):
             item = _combo_item(combo, combo.findData(state.get(key)))
             if item is not None and item.isEnabled():
                 combo.setCurrentIndex(item.row())
+        self.digits_min.setMaximum(16)  # uncouple while both are restored
+        self.digits_max.setMinimum(1)
         for key, spin in spins.items():
             with contextlib.suppress(KeyError, TypeError, ValueError):
                 spin.setValue(int(state[key]))
+        if self.digits_min.value() > self.digits_max.value():
+            self.digits_min.setValue(self.digits_max.value())
+        self._couple_digits()
         with contextlib.suppress(KeyError, TypeError, ValueError):
             self.step.setValue(float(state["step"]))
         self.path.setText(str(state.get("path") or ""))
@@ -248,6 +285,21 @@ class GeneratorPanel(QWidget):
         self.seed.setText(seed if seed.isdigit() else "")
 
     # --- internals -----------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent | None) -> None:
+        """Enter or Return in a field of the panel generates, like the Generate button."""
+        if event is not None and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
+                not isinstance(self.focusWidget(), QAbstractButton):
+            event.accept()
+            if self.generate_button.isEnabled():
+                self.generate_button.click()
+            return
+        super().keyPressEvent(event)
+
+    def _couple_digits(self) -> None:
+        """The fewest digits never above the most, and the reverse."""
+        self.digits_max.setMinimum(self.digits_min.value())
+        self.digits_min.setMaximum(self.digits_max.value())
+
     def _classes(self) -> tuple[int, ...] | None:
         text = self.classes.text().replace(",", " ").split()
         if not text:
@@ -270,3 +322,8 @@ class GeneratorPanel(QWidget):
         self.path.setEnabled(is_path)
         self.browse.setEnabled(is_path)
         self.generate_button.setText("Show Digits" if mode == "stream" else "Generate")
+        self.generate_button.setShortcut(GENERATE_KEYS)  # setText resets the shortcut
+        keys = GENERATE_KEYS.toString(QKeySequence.SequenceFormat.NativeText)
+        self.generate_button.setToolTip(
+            f"Show the dataset's digits in order ({keys})" if mode == "stream"
+            else f"Make a new set with these settings ({keys})")

@@ -24,8 +24,8 @@ from PyQt6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSpinBox,
     QStyle,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +35,7 @@ from ..core.errors import DataError
 from ..core.jobs import check_cancel, report
 from ..core.mosaic import GAP_FILL, GridLayout, mosaic
 from ..core.sequences import SequenceSet
+from .widgets import spin_box
 from .workers import error_message
 
 PAGE_JOB = "grid-page"
@@ -68,8 +69,8 @@ class GridDialog(QDialog):
         self._captions: list[pg.TextItem] = []
         self._needs_reload = True
 
-        self.rows_spin = self._spin(self._rows, "Rows of the grid")
-        self.cols_spin = self._spin(self._cols, "Columns of the grid")
+        self.rows_spin = spin_box(1, MAX_SIDE, self._rows, "Rows of the grid")
+        self.cols_spin = spin_box(1, MAX_SIDE, self._cols, "Columns of the grid")
         style = self.style()
         assert style is not None
         sp = QStyle.StandardPixmap
@@ -80,9 +81,16 @@ class GridDialog(QDialog):
         self.page_label = QLabel()
         self.page_label.setMinimumWidth(230)
         self.page_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.play_button = QPushButton()
-        self.play_button.setToolTip("Play or pause the main player (Space)")
-        for button in (self.prev_button, self.next_button, self.play_button):
+        actions = getattr(window, "player_actions", None)
+        self.play_button = QToolButton()  # the main window's Play action: same icon, text, key
+        self.play_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.play_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        if actions is not None:
+            self.play_button.setDefaultAction(actions.play)
+        else:
+            self.play_button.setText("Play / Pause")
+            self.play_button.clicked.connect(lambda _=False: self.model.toggle_play())
+        for button in (self.prev_button, self.next_button):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.setAutoDefault(False)
 
@@ -127,12 +135,10 @@ class GridDialog(QDialog):
         self.cols_spin.valueChanged.connect(lambda v: self.set_grid(self._rows, v))
         self.prev_button.clicked.connect(lambda _=False: self.previous_page())
         self.next_button.clicked.connect(lambda _=False: self.next_page())
-        self.play_button.clicked.connect(lambda _=False: self.model.toggle_play())
         for key, slot in ((Qt.Key.Key_PageUp, self.previous_page),
                           (Qt.Key.Key_PageDown, self.next_page)):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.activated.connect(slot)
-        actions = getattr(window, "player_actions", None)
         if actions is not None:  # Space, arrows, Home/End, [ ] work here too
             self.addActions([*actions.navigation(), actions.faster, actions.slower])
         self.view.scene().sigMouseClicked.connect(self._on_scene_clicked)
@@ -140,9 +146,7 @@ class GridDialog(QDialog):
         m.sequence_set_changed.connect(lambda _s: self._reset())
         m.sequence_changed.connect(self._on_sequence_changed)
         m.frame_changed.connect(self._on_frame_changed)
-        m.playing_changed.connect(self._on_playing)
         window.view.colormap_changed.connect(self._follow_colormap)
-        self._on_playing(m.is_playing)
         self.view.setFocus()
         self._reset()
 
@@ -195,7 +199,8 @@ class GridDialog(QDialog):
             self._data is not None and self._data_key == self._wanted_key)
 
     def set_grid(self, rows: int, cols: int) -> None:
-        """Use a rows×cols grid, keeping the first cell of the page visible."""
+        """Use a rows×cols grid, keeping the first cell of the page visible (for the digit
+        stream: the page holding the digit the player shows)."""
         rows = min(max(1, int(rows)), MAX_SIDE)
         cols = min(max(1, int(cols)), MAX_SIDE)
         if (rows, cols) == (self._rows, self._cols):
@@ -206,15 +211,17 @@ class GridDialog(QDialog):
             spin.blockSignals(True)
             spin.setValue(value)
             spin.blockSignals(False)
+        if self.stream_mode and self.model.sequence_set is not None:
+            first = self.model.frame_index
         self._page = first // self.cells
         self._reload()
 
     def set_page(self, page: int) -> None:
         """Show grid page ``page`` (clamped). For the stream, the player moves to that page."""
         page = min(max(0, int(page)), self.num_pages() - 1)
-        if self.stream_mode and self.model.sequence_set is not None:
-            if page != self.model.frame_index // self.cells:
-                self.model.set_frame(page * self.cells)  # comes back through frame_changed
+        stream = self.stream_mode and self.model.sequence_set is not None
+        if stream and page != self.model.frame_index // self.cells:
+            self.model.set_frame(page * self.cells)  # comes back through frame_changed
             return
         if page != self._page:
             self._page = page
@@ -425,14 +432,6 @@ class GridDialog(QDialog):
             self._render()
         self._update_labels(loading=self._data is None)
 
-    def _on_playing(self, playing: bool) -> None:
-        style = self.style()
-        assert style is not None
-        sp = QStyle.StandardPixmap
-        icon = sp.SP_MediaPause if playing else sp.SP_MediaPlay
-        self.play_button.setIcon(style.standardIcon(icon))
-        self.play_button.setText("Pause" if playing else "Play")
-
     def _on_scene_clicked(self, event: Any) -> None:
         if event.button() != Qt.MouseButton.LeftButton or self._layout is None:
             return
@@ -462,13 +461,6 @@ class GridDialog(QDialog):
     def _follow_colormap(self, name: str) -> None:
         """The main view's colour map (the same core table)."""
         self.image_item.setLookupTable(None if name == "grey" else colormap(name))
-
-    def _spin(self, value: int, tip: str) -> QSpinBox:
-        spin = QSpinBox()
-        spin.setRange(1, MAX_SIDE)
-        spin.setValue(value)
-        spin.setToolTip(tip)
-        return spin
 
 
 def fetch_sequences(seqset: SequenceSet, start: int, stop: int, progress: Any = None,

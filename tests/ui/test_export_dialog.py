@@ -326,16 +326,38 @@ def test_browse_remembers_the_last_export_folder(qtbot, window, dialog, tmp_path
 
 
 @pytest.mark.parametrize("where", ["missing-folder", "parent-is-a-file"])
-def test_failing_export_reports_one_line(qtbot, window, dialog, tmp_path, where) -> None:
+def test_missing_folder_is_refused_before_the_click(qtbot, window, dialog, tmp_path,
+                                                    where) -> None:
     if where == "parent-is-a-file":
         (tmp_path / "file.txt").write_text("not a folder")
-        target = tmp_path / "file.txt" / "out.gif"
+        folder = tmp_path / "file.txt"
     else:
-        target = tmp_path / "nowhere" / "out.gif"
+        folder = tmp_path / "nowhere"
+    before = sorted(tmp_path.iterdir())
+    dialog.set_path(folder / "out.gif")
+    assert dialog.preview_label.text() == f"The folder {folder} does not exist"
+    assert not dialog.export_button.isEnabled()
+    dialog.set_format("frames")  # a folder of frames inside a missing folder: the same
+    assert "does not exist" in dialog.preview_label.text()
+    assert not dialog.export_button.isEnabled()
+    assert dialog.start_export() is None and not dialog.is_exporting  # refused, one line
+    [message] = window.test_errors
+    assert "\n" not in message and str(folder) in message and "folder" in message
+    assert sorted(tmp_path.iterdir()) == before
+    dialog.set_path(tmp_path / "out.gif")  # an existing folder: ready again
+    assert dialog.export_button.isEnabled() and "does not exist" not in (
+        dialog.preview_label.text())
+
+
+def test_failing_export_reports_one_line(qtbot, window, dialog, tmp_path) -> None:
+    target = tmp_path / "busy"
+    target.mkdir()  # frames into a folder holding other files: the writer refuses it
+    (target / "notes.txt").write_text("keep me")
     before = sorted(tmp_path.iterdir())
     dialog.set_path(target)
+    assert dialog.format_key() == "frames" and dialog.export_button.isEnabled()
     with qtbot.waitSignal(window.error_reported, timeout=20_000) as blocker:
-        dialog.start_export()
+        assert dialog.start_export() is not None  # fails in the worker
     qtbot.waitUntil(lambda: not dialog.is_exporting)
     [message] = window.test_errors
     assert message == blocker.args[0] and "\n" not in message
@@ -343,6 +365,7 @@ def test_failing_export_reports_one_line(qtbot, window, dialog, tmp_path, where)
     assert dialog.message_label.text() == message
     assert window.status.last_error == message
     assert sorted(tmp_path.iterdir()) == before  # no temporary file left
+    assert [p.name for p in target.iterdir()] == ["notes.txt"]
     assert dialog.export_button.isEnabled()  # ready for another try
 
 
@@ -400,3 +423,46 @@ def test_closing_the_window_cancels_the_export(qtbot, window, dialog, gate, tmp_
     assert not dialog.isVisible() and not dialog.is_exporting
     assert list(tmp_path.iterdir()) == []
     assert not window.test_errors
+
+
+def test_options_follow_the_player_until_edited_here(qtbot, window, dialog) -> None:
+    assert dialog.isVisible()
+    window.model.set_fps(24)  # while the dialog is open
+    window.model.set_loop_mode("once")
+    window.set_colormap("viridis")
+    assert dialog.fps_spin.value() == 24 and not dialog.loop_check.isChecked()
+    assert dialog.colormap_combo.currentData() == "viridis"
+    dialog.fps_spin.setValue(7)  # the user's own choices stay
+    dialog.colormap_combo.setCurrentIndex(dialog.colormap_combo.findData("magma"))
+    window.model.set_fps(30)
+    window.model.set_loop_mode("loop")
+    window.set_colormap("grey")
+    assert dialog.fps_spin.value() == 7 and dialog.colormap_combo.currentData() == "magma"
+    assert dialog.loop_check.isChecked()  # not edited: still follows
+    dialog.close()
+    window.model.set_fps(60)
+    assert window.open_tool("export") is dialog  # re-shown: the user's choices are kept
+    assert dialog.fps_spin.value() == 7 and dialog.colormap_combo.currentData() == "magma"
+    assert dialog.request().options.fps == 7
+
+
+def test_grid_export_defaults_to_the_grid_dialog(qtbot, window, wait_idle) -> None:
+    from mnist_viewer.ui.grid_dialog import MAX_SIDE
+
+    window.start()
+    wait_idle(window)
+    grid = window.open_tool("grid")
+    grid.set_grid(2, 3)
+    grid.set_page(2)
+    dlg = window.open_tool("export")
+    box = dlg.what_box
+    assert (box.rows_spin.value(), box.cols_spin.value(), box.page_spin.value()) == (2, 3, 3)
+    dlg.set_what("grid")
+    assert dlg.request().page == 2 and (dlg.request().rows, dlg.request().cols) == (2, 3)
+    assert box.rows_spin.maximum() == box.cols_spin.maximum() == MAX_SIDE
+    assert grid.rows_spin.maximum() == MAX_SIDE
+    box.rows_spin.setValue(4)  # chosen here: re-showing keeps it
+    dlg.close()
+    grid.set_grid(5, 5)
+    window.open_tool("export")
+    assert (box.rows_spin.value(), box.cols_spin.value()) == (4, 3)

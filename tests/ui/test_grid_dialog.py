@@ -207,3 +207,35 @@ def test_grid_follows_the_main_views_colour_map(qtbot, window, wait_idle) -> Non
     np.testing.assert_array_equal(grid.image_item.lut, colormap("magma"))
     window.set_colormap("grey")
     assert grid.image_item.lut is None
+
+
+def test_digit_stream_new_layout_shows_the_current_digit(qtbot, window) -> None:
+    dataset = embedded_dataset("train")
+    window.set_content(ct.digit_stream(dataset))
+    dialog = open_grid(qtbot, window)
+    window.model.set_frame(37)
+    qtbot.waitUntil(dialog.is_ready)
+    dialog.cols_spin.setValue(3)  # 12 digits a page: digit 37 is on page 3 (36..47)
+    qtbot.waitUntil(dialog.is_ready)
+    start, stop = dialog.page_range()
+    assert (start, stop) == (36, 48) and window.model.frame_index == 37
+    assert np.array_equal(shown(dialog), tile(dataset.images[36:48], 4, 3))
+    assert dialog.highlight.isVisible()
+    qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)  # Next moves on
+    assert window.model.frame_index == 48 and dialog.page_range() == (48, 60)
+    assert np.array_equal(shown(dialog), tile(dataset.images[48:60], 4, 3))
+    dialog.rows_spin.setValue(2)  # 6 a page: digit 48 is the first of page 8
+    assert dialog.page_range() == (48, 54)
+    assert np.array_equal(shown(dialog), tile(dataset.images[48:54], 2, 3))
+    dialog.previous_page()
+    assert window.model.frame_index == 42 and dialog.page_range() == (42, 48)
+
+
+def test_play_button_is_the_main_windows_play_action(qtbot, moving, grid) -> None:
+    play = moving.player_actions.play
+    assert grid.play_button.defaultAction() is play
+    qtbot.mouseClick(grid.play_button, Qt.MouseButton.LeftButton)
+    assert moving.model.is_playing
+    assert grid.play_button.text() == play.text().replace("&", "") == "Pause"
+    qtbot.mouseClick(grid.play_button, Qt.MouseButton.LeftButton)
+    assert not moving.model.is_playing and grid.play_button.text() == "Play"

@@ -1,0 +1,113 @@
+"""The generator panel: Enter generates, limits that follow each other, keys stay in fields."""
+
+from __future__ import annotations
+
+import pytest
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QKeySequence
+from PyQt6.QtWidgets import QApplication
+
+from mnist_viewer.core.datasets import embedded_dataset
+from mnist_viewer.core.generator import GeneratorConfig
+from mnist_viewer.ui import content as ct
+from mnist_viewer.ui.generator_panel import GeneratorPanel
+
+
+@pytest.fixture
+def panel(qtbot):  # type: ignore[no-untyped-def]
+    p = GeneratorPanel()
+    qtbot.addWidget(p)
+    p.show()
+    qtbot.waitExposed(p)
+    return p
+
+
+@pytest.mark.parametrize("field", ["frames", "step", "classes", "seed", "motion"])
+def test_enter_in_a_field_generates(qtbot, panel, field) -> None:
+    widget = getattr(panel, field)
+    for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        with qtbot.waitSignal(panel.generate_requested, timeout=1000):
+            qtbot.keyClick(widget, key)
+
+
+def test_enter_uses_the_value_typed(qtbot, panel) -> None:
+    seen = []
+    panel.generate_requested.connect(lambda: seen.append(panel.config().frames))
+    panel.frames.setFocus()
+    panel.frames.lineEdit().selectAll()
+    qtbot.keyClicks(panel.frames, "7")
+    qtbot.keyClick(panel.frames, Qt.Key.Key_Return)
+    assert seen == [7]
+
+
+def test_generate_shortcut_survives_mode_changes_and_is_in_the_tooltip(panel) -> None:
+    keys = QKeySequence("Ctrl+R")
+    text = keys.toString(QKeySequence.SequenceFormat.NativeText)
+    for mode in ("moving", "stream", "single"):
+        panel.set_mode(mode)
+        assert panel.generate_button.shortcut() == keys
+        assert f"({text})" in panel.generate_button.toolTip()
+
+
+def test_limits_follow_each_other(panel) -> None:
+    digit = GeneratorConfig().digit_size
+    assert panel.canvas.minimum() == digit
+    panel.canvas.setValue(digit - 5)
+    assert panel.canvas.value() == digit
+    panel.config()  # the smallest canvas allowed is valid
+    panel.digits_min.setValue(1)
+    panel.digits_max.setValue(3)
+    panel.digits_min.setValue(5)  # never above the most
+    assert panel.digits_min.value() == 3
+    panel.digits_max.setValue(2)  # never below the fewest
+    assert panel.digits_max.value() == 3
+    panel.digits_max.setValue(6)
+    panel.digits_min.setValue(5)
+    assert panel.digits_max.minimum() == 5 and panel.digits_min.maximum() == 6
+    # restoring saved settings is not blocked by the current limits, either way
+    panel.restore({"digits_min": 1, "digits_max": 1})
+    assert (panel.digits_min.value(), panel.digits_max.value()) == (1, 1)
+    panel.restore({"digits_min": 8, "digits_max": 9})
+    assert (panel.digits_min.value(), panel.digits_max.value()) == (8, 9)
+    assert panel.digits_max.minimum() == 8 and panel.digits_min.maximum() == 9
+
+
+def test_combo_boxes_explain_their_choices(panel) -> None:
+    motion = panel.motion.toolTip()
+    assert "Srivastava" in motion and "reflection" in motion and "Denton & Fergus" in motion
+    assert "255" in panel.combine.toolTip() and "max" in panel.combine.toolTip()
+    for combo in (panel.motion, panel.combine, panel.source, panel.split):
+        assert combo.toolTip()
+        for i in range(combo.count()):
+            assert combo.itemData(i, Qt.ItemDataRole.ToolTipRole)
+
+
+def test_navigation_keys_in_a_field_edit_the_field(qtbot, window) -> None:
+    config = GeneratorConfig(num_sequences=30, frames=10, seed=3)
+    window.set_content(ct.generated(config, embedded_dataset("train")))
+    model, panel = window.model, window.panel
+    model.set_sequence(5)
+    model.set_frame(4)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    panel.sequences.setValue(100)
+    panel.sequences.setFocus()
+    qtbot.waitUntil(panel.sequences.hasFocus)
+    qtbot.keyClick(panel.sequences, Qt.Key.Key_PageDown)  # QSpinBox: ten steps down
+    assert panel.sequences.value() == 90
+    qtbot.keyClick(panel.sequences, Qt.Key.Key_PageUp)
+    qtbot.keyClick(panel.sequences, Qt.Key.Key_PageUp)
+    assert panel.sequences.value() == 110
+    for key in (Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_Left, Qt.Key.Key_Right):
+        qtbot.keyClick(panel.sequences, key)
+    assert (model.sequence_index, model.frame_index) == (5, 4)  # the player did not move
+    panel.motion.setFocus()
+    qtbot.waitUntil(panel.motion.hasFocus)
+    qtbot.keyClick(panel.motion, Qt.Key.Key_End)  # a combo box: its last choice
+    assert panel.motion.currentIndex() == panel.motion.count() - 1
+    assert (model.sequence_index, model.frame_index) == (5, 4)
+    # with the focus on the view, the same keys drive the player
+    window.view.setFocus()
+    qtbot.waitUntil(window.view.hasFocus)
+    qtbot.keyClick(window.view, Qt.Key.Key_PageDown)
+    qtbot.keyClick(window.view, Qt.Key.Key_End)
+    assert (model.sequence_index, model.frame_index) == (6, 9)
