@@ -195,7 +195,7 @@ def test_saving_csv_and_png(qtbot, moving, tmp_path: Path) -> None:
     # a folder that does not exist: an error naming the target, and no file left behind
     from mnist_viewer.core.errors import DataError
 
-    with pytest.raises(DataError, match="missing/x.png: cannot write there"):
+    with pytest.raises(DataError, match=r"missing/x\.png: cannot write there"):
         dialog.save_png(tmp_path / "missing" / "x.png")
     assert not (tmp_path / "missing").exists()
     dialog.tabs.setCurrentWidget(dialog.compare_panel)
