@@ -477,10 +477,10 @@ def write_sheet(
 def export_format(path: str | os.PathLike[str]) -> str:
     """Which writer a path asks for (one of :data:`FORMATS`), DataError for unknown extensions."""
     path = Path(path)
-    if path.is_dir():
-        return "frames"
     suffix = path.suffix.lower()
-    if not suffix:
+    if suffix in _EXTENSIONS:  # even if a folder has that name: refused later, not filled
+        return _EXTENSIONS[suffix]
+    if not suffix or path.is_dir():
         return "frames"
     if suffix not in _EXTENSIONS:
         raise DataError(

@@ -403,7 +403,7 @@ class GridDialog(QDialog):
             text = (f"Digit {self.model.frame_index} is shown in the main window · click a "
                     "digit to show it · PgUp/PgDown: pages")
         else:
-            text = (f"Frame {self.model.frame_index + 1} of {self.model.num_frames} · click a "
+            text = (f"Frame #{self.model.frame_index} of {self.model.num_frames} · click a "
                     "cell to show it in the main window · PgUp/PgDown: pages")
         self.status_label.setText(text)
 

@@ -424,3 +424,21 @@ def test_export_functions_refuse_a_bad_target_before_rendering(tmp_path) -> None
                  lambda: export_grid(missing, seqs, 2, 2)):
         with _pytest.raises(DataError, match="no-such-folder"):
             call()
+
+
+def test_a_folder_named_like_a_gif_is_not_filled_with_frames(tmp_path) -> None:
+    import numpy as np
+    import pytest as _pytest
+
+    from mnist_viewer.core.encoders import export_format, export_frames
+    from mnist_viewer.core.errors import DataError
+
+    folder = tmp_path / "clip.gif"
+    folder.mkdir()
+    assert export_format(folder) == "gif"
+    with _pytest.raises(DataError, match=r"clip\.gif"):
+        export_frames(folder, np.zeros((3, 8, 8), np.uint8))
+    assert list(folder.iterdir()) == []
+    plain = tmp_path / "frames.v1"
+    plain.mkdir()
+    assert export_format(plain) == "frames"  # a folder with an unknown suffix holds frames
