@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import resource
-import signal
 from pathlib import Path
 
 import numpy as np
@@ -203,20 +200,7 @@ def test_missing_and_unreadable_inputs(tmp_path, capsys) -> None:
     one_line_error(capsys, "bad.npy")
 
 
-@contextlib.contextmanager
-def file_size_limit(limit: int):
-    """Writes past ``limit`` bytes fail with EFBIG, like a full disk (works as root too)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    old = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-        signal.signal(signal.SIGXFSZ, old)
-
-
-def test_full_disk_keeps_the_existing_target(tmp_path, seq_file, capsys) -> None:
+def test_full_disk_keeps_the_existing_target(tmp_path, seq_file, capsys, file_size_limit) -> None:
     out = tmp_path / "keep.gif"
     out.write_bytes(b"the old animation")
     with file_size_limit(2048):

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
-import resource
-import signal
 import stat
 import warnings
 import zipfile
@@ -119,25 +116,12 @@ def test_npz_that_is_not_a_zip_says_so(tmp_path) -> None:
 # ----------------------------------------------------------------------- 2. cut-short videos
 
 
-@contextlib.contextmanager
-def file_size_limit(limit: int):
-    """Writes past ``limit`` bytes fail with EFBIG, like a full disk (works as root too)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-        signal.signal(signal.SIGXFSZ, old_handler)
-
-
 def noise_frames() -> np.ndarray:
     return np.random.default_rng(3).integers(0, 256, (20, 64, 64), dtype=np.uint8)
 
 
 @pytest.mark.parametrize("codec", ["mjpg", "ffv1"])
-def test_avi_cut_short_by_the_disk_is_an_error(tmp_path, codec) -> None:
+def test_avi_cut_short_by_the_disk_is_an_error(tmp_path, codec, file_size_limit) -> None:
     frames = noise_frames()
     full = enc.write_avi(tmp_path / "full.avi", frames, codec=codec).stat().st_size
     target = tmp_path / "out.avi"
@@ -150,7 +134,7 @@ def test_avi_cut_short_by_the_disk_is_an_error(tmp_path, codec) -> None:
     assert sorted(os.listdir(tmp_path)) == ["full.avi", "out.avi"]
 
 
-def test_mp4_cut_short_by_the_disk_is_an_error(tmp_path) -> None:
+def test_mp4_cut_short_by_the_disk_is_an_error(tmp_path, file_size_limit) -> None:
     pytest.importorskip("imageio_ffmpeg")
     frames = noise_frames()
     full = enc.write_mp4(tmp_path / "full.mp4", frames).stat().st_size
