@@ -63,9 +63,14 @@ class Content:
     dataset: Dataset | None = None  # the digits it was made from, if any
     frame_labels: np.ndarray | None = None  # stream mode: the label of each frame
 
+    @property
+    def is_stream(self) -> bool:
+        """The digit stream: one sequence whose frames are the dataset's digits in order."""
+        return self.mode == "stream"
+
     def caption(self, sequence: int, frame: int) -> str:
         """A short text about the frame shown (the dataset index and label in stream mode)."""
-        if self.mode == "stream" and self.frame_labels is not None and self.dataset is not None:
+        if self.is_stream and self.frame_labels is not None and self.dataset is not None:
             return f"x_{self.dataset.split}[{frame}] · label {int(self.frame_labels[frame])}"
         gt = self.seqset.ground_truth
         if gt is not None and sequence < gt.num_sequences:

@@ -117,7 +117,7 @@ class WhatBox(QGroupBox):
         """Follow the content shown; a new content resets the ranges around ``sequence``
         (and a digit stream starts at the digit shown, ``frame``)."""
         seqs = None if content is None else content.seqset
-        stream_mode = content is not None and content.mode == "stream"
+        stream_mode = content is not None and content.is_stream
         dataset = None if content is None else content.dataset
         has_sequences = seqs is not None and not stream_mode
         available = {"sequence": has_sequences, "range": has_sequences, "grid": has_sequences,
@@ -157,7 +157,7 @@ class WhatBox(QGroupBox):
         self._sequence = sequence
         c = self._content
         self.sequence_info.setText(
-            "" if c is None or c.mode == "stream" else
+            "" if c is None or c.is_stream else
             f"sequence #{sequence} of {len(c.seqset)} · {c.seqset.num_frames} frames")
         self._on_value_changed()
 

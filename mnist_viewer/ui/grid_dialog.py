@@ -35,6 +35,7 @@ from ..core.errors import DataError
 from ..core.jobs import check_cancel, report
 from ..core.mosaic import GAP_FILL, GridLayout, mosaic
 from ..core.sequences import SequenceSet
+from .sequence_view import BACKGROUND
 from .widgets import spin_box
 from .workers import error_message
 
@@ -43,7 +44,6 @@ MAX_SIDE = 10  # rows and columns go up to this
 GAP = 1  # separator width in image pixels
 SYNC_LIMIT = 16 << 20  # pages up to this many bytes are fetched at once; bigger ones in a worker
 HIGHLIGHT = "#ffd43b"
-BACKGROUND = "#26282b"
 
 
 class GridDialog(QDialog):
@@ -176,7 +176,7 @@ class GridDialog(QDialog):
     def stream_mode(self) -> bool:
         """True when the cells are consecutive digits of the digit stream."""
         content = self.window_.content
-        return content is not None and content.mode == "stream"
+        return content is not None and content.is_stream
 
     def num_items(self) -> int:
         """How many cells the whole set fills: sequences, or digits of the stream."""

@@ -347,7 +347,9 @@ class MainWindow(QMainWindow):
                                 c.caption(self.model.sequence_index, self.model.frame_index))
 
     def _update_enabled(self) -> None:
-        self.menus.update_enabled(self.content is not None)
+        c = self.content
+        has_truth = c is not None and c.seqset.ground_truth is not None
+        self.menus.update_enabled(c is not None, has_truth)
 
     # --- drag and drop -------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent | None) -> None:

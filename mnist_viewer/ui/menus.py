@@ -173,8 +173,11 @@ class Menus:
         clear.setEnabled(bool(files))
         clear.triggered.connect(lambda _=False: self.window.settings.clear_recent_files())
 
-    def update_enabled(self, has_content: bool) -> None:
+    def update_enabled(self, has_content: bool, has_ground_truth: bool = False) -> None:
         self.save_as.setEnabled(has_content)
+        for action in self.overlays.values():  # overlays are drawn from the ground truth
+            action.setEnabled(has_ground_truth)
+            action.setStatusTip("" if has_ground_truth else "This set has no ground truth")
         for name, action in self.tools.items():
             action.setEnabled(has_content or name == "stats")
         self.zoom_fit.setEnabled(has_content)

@@ -175,7 +175,7 @@ class StatsDialog(SavingMixin, QDialog):
     # --- starting jobs --------------------------------------------------------------------------
     def _start_set(self) -> Job | None:
         content, seqset = self.window_.content, self.model.sequence_set
-        stream = content is not None and content.mode == "stream"
+        stream = content is not None and content.is_stream
         if seqset is None or stream:
             self._wanted["set"] = None
             self._show_set(None, None)
@@ -319,7 +319,7 @@ class StatsDialog(SavingMixin, QDialog):
     def _on_content_changed(self) -> None:
         content = self.window_.content
         seqset = None if content is None else content.seqset
-        stream = content is not None and content.mode == "stream"
+        stream = content is not None and content.is_stream
         images = self._dataset_images()
         n = 0 if images is None else len(images)
         for spin, lo, hi, value in ((self.stream_first, 0, max(n - 2, 0), 0),

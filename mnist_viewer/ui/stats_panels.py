@@ -14,14 +14,13 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..core import analysis
-from .sequence_view import SLOT_COLOURS
+from .sequence_view import BACKGROUND, SLOT_COLOURS
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
 DIVERGING = "CET-D1"  # blue, white, red: signed differences with 0 in the middle
 SEQUENTIAL = "viridis"
 GREY = "CET-L1"
-BACKGROUND = "#26282b"
 BAR_BRUSH = "#4dabf7"
 MAX_PATHS = 200  # sequences whose trajectories are drawn for a whole set
 MISSING_TEXT = {

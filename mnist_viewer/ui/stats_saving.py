@@ -86,7 +86,7 @@ class SavingMixin:
         tab = re.sub(r"[^a-z0-9]+", "-", self.tabs.tabText(self.tabs.currentIndex()).lower())
         tab = tab.strip("-")
         name = f"mnist-{tab}{'-' + what if what else ''}{suffix}"
-        return str(Path(self.window_.settings.last_dir("exports") or Path.home()) / name)
+        return str(Path(self.window_.settings.last_dir("export") or Path.home()) / name)
 
     def _choose_png(self) -> None:
         path, _ = QFileDialog.getSaveFileName(cast(QWidget, self), "Save PNG",
@@ -107,7 +107,7 @@ class SavingMixin:
             self.status_label.setStyleSheet("QLabel { color: #c92a2a; }")
             self.status_label.setText(" ".join(str(exc).split()))
             return
-        self.window_.settings.set_last_dir("exports", path)
+        self.window_.settings.set_last_dir("export", path)
         self.status_label.setStyleSheet("")
         self.status_label.setText(f"Saved {path}")
 

@@ -44,6 +44,7 @@ def test_default_start_shows_generated_moving_digits(qtbot, window, wait_idle) -
     assert c.mode == "moving"
     assert c.dataset.name == "embedded-mnist"  # nothing else available in the test home
     assert c.seqset.layout == "generated" and c.seqset.num_sequences == 10_000
+    assert all(a.isEnabled() for a in window.menus.overlays.values())
     qtbot.waitUntil(lambda: window.view.paint_count > 0)
     image = shown(window)
     assert image.shape == (64, 64) and image.max() > 200
@@ -205,6 +206,8 @@ def test_opening_sequence_files(qtbot, window, wait_idle, tmp_path, digit_frames
     window.model.set_sequence(101)
     window.model.set_frame(7)
     np.testing.assert_array_equal(shown(window), frames[101, 7])
+    # frames only (these files were written without ground truth): nothing to overlay
+    assert not any(a.isEnabled() for a in window.menus.overlays.values())
 
 
 def test_a_chosen_layout_overrides_the_detected_one(qtbot, window, wait_idle, tmp_path,
@@ -281,7 +284,7 @@ def test_settings_persist_across_a_restart(qtbot, window, wait_idle, tmp_path, d
     window.model.set_fps(24)
     window.model.set_loop_mode("pingpong")
     window.menus.colormaps["viridis"].trigger()
-    window.menus.overlays["boxes"].trigger()  # off
+    window.set_overlay_visible("boxes", False)  # (the menu item is off: no ground truth here)
     window.panel.sequences.setValue(37)
     window.panel.seed.setText("99")
     window.resize(960, 640)
