@@ -194,7 +194,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{content.title.split(' · ')[0]} — mnist-viewer")
         self.status.show_info(content.title)
         config = content.seqset.config or {}
-        self.panel.show_seed(config.get("seed") if content.mode in ("moving", "single") else None)
+        self.panel.show_seed(None if content.is_stream else config.get("seed"))  # files too
         self._update_enabled()
         self._update_caption()
         self.content_changed.emit(content)

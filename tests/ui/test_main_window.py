@@ -244,6 +244,8 @@ def test_save_and_reopen_keeps_frames_and_ground_truth(qtbot, window, wait_idle,
         np.testing.assert_array_equal(reopened.sequence(i), generated.sequence(i))
     np.testing.assert_array_equal(reopened.ground_truth.boxes, generated.ground_truth.boxes)
     assert len(window.view.overlay_items()) == 2  # overlays come back with the ground truth
+    seed = generated.config["seed"]
+    assert window.panel.last_seed.text().endswith(str(seed))  # so it can be reused
 
 
 def test_a_bad_file_leaves_the_previous_set(qtbot, window, wait_idle, tmp_path) -> None:
