@@ -60,7 +60,10 @@ class GridDialog(QDialog):
         self.setWindowTitle("Grid — mnist-viewer")
         self.setModal(False)
         self.resize(760, 800)
-        self._rows, self._cols, self._page = 4, 4, 0
+        settings = window.settings
+        self._rows = min(max(1, settings.get_int("grid/rows", 4)), MAX_SIDE)
+        self._cols = min(max(1, settings.get_int("grid/cols", 4)), MAX_SIDE)
+        self._page = 0
         self._data: np.ndarray | None = None  # (K, T, H, W) sequences or (K, H, W) stream digits
         self._data_key: tuple[Any, ...] | None = None
         self._wanted_key: tuple[Any, ...] | None = None
@@ -207,6 +210,8 @@ class GridDialog(QDialog):
             return
         first = self._page * self.cells
         self._rows, self._cols = rows, cols
+        self.window_.settings.set_value("grid/rows", rows)
+        self.window_.settings.set_value("grid/cols", cols)
         for spin, value in ((self.rows_spin, rows), (self.cols_spin, cols)):
             spin.blockSignals(True)
             spin.setValue(value)

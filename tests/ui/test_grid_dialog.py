@@ -239,3 +239,17 @@ def test_play_button_is_the_main_windows_play_action(qtbot, moving, grid) -> Non
     assert grid.play_button.text() == play.text().replace("&", "") == "Pause"
     qtbot.mouseClick(grid.play_button, Qt.MouseButton.LeftButton)
     assert not moving.model.is_playing and grid.play_button.text() == "Play"
+
+
+def test_the_grid_layout_is_remembered(qtbot, window, wait_idle) -> None:  # type: ignore[no-untyped-def]
+    from mnist_viewer.ui.grid_dialog import create_dialog
+
+    window.start()
+    wait_idle(window)
+    first = create_dialog(window)
+    first.set_grid(3, 5)
+    first.close()
+    again = create_dialog(window)  # a new dialog (as after a restart) reads the settings
+    assert (again.rows, again.cols) == (3, 5)
+    assert (again.rows_spin.value(), again.cols_spin.value()) == (3, 5)
+    again.close()
