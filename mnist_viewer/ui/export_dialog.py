@@ -12,31 +12,29 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PyQt6.QtCore import QSignalBlocker, Qt, pyqtSignal
-from PyQt6.QtGui import QShowEvent, QStandardItemModel
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
 )
 
-from ..core import encoders, export
-from ..core.colormaps import COLORMAPS
 from ..core.errors import DataError
-from ..core.playback import MAX_FPS, MIN_FPS
 from . import export_worker
+from .export_options import (
+    FILE_FILTERS,
+    FORMAT_CHOICES,
+    KNOWN_SUFFIXES,
+    MP4_MISSING,
+    OptionsBox,
+    OutputBox,
+)
 from .export_what import WhatBox
 from .export_worker import ExportPlan, ExportRequest
 from .grid_dialog import GridDialog
@@ -46,22 +44,6 @@ if TYPE_CHECKING:
     from .main_window import MainWindow
 
 JOB_KIND = "export"
-# format choice -> (menu text, extension, AVI codec)
-FORMAT_CHOICES: dict[str, tuple[str, str, str]] = {
-    "gif": ("GIF animation (.gif)", ".gif", "mjpg"),
-    "avi": ("AVI video, MJPG (.avi)", ".avi", "mjpg"),
-    "avi-ffv1": ("AVI video, lossless FFV1 (.avi)", ".avi", "ffv1"),
-    "mp4": ("MP4 video, H.264 (.mp4)", ".mp4", "mjpg"),
-    "sheet": ("PNG contact sheet (.png)", ".png", "mjpg"),
-    "frames": ("Folder of PNG frames", "", "mjpg"),
-}
-FILE_FILTERS = {"gif": "GIF animation (*.gif)", "avi": "AVI video (*.avi)",
-                "avi-ffv1": "AVI video (*.avi)", "mp4": "MP4 video (*.mp4)",
-                "sheet": "PNG image (*.png)", "frames": "Folder of PNG frames (*)"}
-MP4_MISSING = "MP4 needs imageio-ffmpeg: pip install 'mnist-viewer[mp4]'"
-STEMS = {"sequence": "sequence", "range": "sequences", "grid": "grid", "stream": "digits"}
-_KNOWN_SUFFIXES = {".gif", ".avi", ".mp4", ".png"}
-MAX_SCALE = 16
 
 
 class ExportDialog(QDialog):
@@ -75,67 +57,22 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export")
         self._job: Job | None = None
         self._plan: ExportPlan | None = None
-        self._syncing = False
-        self._auto_name = True  # the file name follows "what" until the user edits it
-        # fps, loop and colormap follow the player and the view until the user edits them
-        self._user_set = {"fps": False, "loop": False, "colormap": False}
-        self._following = False  # True while a field is set from the player or the view
         self.mp4_available = export_worker.mp4_available()
 
         self.what_box = WhatBox(self)
 
         # output ----------------------------------------------------------------------------
-        self.format_combo = QComboBox()
-        for key, (text, _ext, _codec) in FORMAT_CHOICES.items():
-            self.format_combo.addItem(text, key)
-        if not self.mp4_available:
-            model = self.format_combo.model()
-            assert isinstance(model, QStandardItemModel)
-            item = model.item(list(FORMAT_CHOICES).index("mp4"))
-            assert item is not None
-            item.setEnabled(False)
-            item.setToolTip(MP4_MISSING)
-        self.path_edit = QLineEdit()
-        self.path_edit.setMinimumWidth(380)
-        self.path_edit.setToolTip("The file to write (a folder name for PNG frames); "
-                                  "the extension chooses the format")
-        self.browse_button = QPushButton("Browse…")
-        path_row = QHBoxLayout()
-        path_row.addWidget(self.path_edit, 1)
-        path_row.addWidget(self.browse_button)
-        output_box = QGroupBox("Output")
-        output_form = QFormLayout(output_box)
-        output_form.addRow("Format:", self.format_combo)
-        output_form.addRow("File:", path_row)
+        self.output_box = OutputBox(window.settings, self.mp4_available, self.what, self)
+        out = self.output_box
+        self.format_combo, self.path_edit = out.format_combo, out.path_edit
+        self.browse_button = out.browse_button
 
         # options ---------------------------------------------------------------------------
-        self.fps_spin = QDoubleSpinBox()
-        self.fps_spin.setRange(MIN_FPS, MAX_FPS)
-        self.fps_spin.setDecimals(1)
-        self.fps_spin.setSuffix(" fps")
-        self.fps_note = QLabel()
-        self.fps_note.setStyleSheet("color: #b35900")
-        fps_row = QHBoxLayout()
-        fps_row.addWidget(self.fps_spin)
-        fps_row.addWidget(self.fps_note, 1)
-        self.scale_spin = QSpinBox()
-        self.scale_spin.setRange(1, MAX_SCALE)
-        self.scale_spin.setToolTip("Enlarge every pixel K × K (nearest neighbour)")
-        self.scale_spin.setSuffix(" ×")
-        self.colormap_combo = QComboBox()
-        for name in COLORMAPS:
-            self.colormap_combo.addItem(name.capitalize(), name)
-        self.loop_check = QCheckBox("Loop forever (unchecked: play once)")
-        self.captions_check = QCheckBox("Captions: frame numbers and labels")
-        self.boxes_check = QCheckBox("Ground-truth boxes")
-        options_box = QGroupBox("Options")
-        options_form = QFormLayout(options_box)
-        options_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
-        options_form.addRow("Frame rate:", fps_row)
-        options_form.addRow("Scale:", self.scale_spin)
-        options_form.addRow("Colormap:", self.colormap_combo)
-        for check in (self.loop_check, self.captions_check, self.boxes_check):
-            options_form.addRow("", check)
+        self.options_box = OptionsBox(self)
+        opt = self.options_box
+        self.fps_spin, self.fps_note, self.scale_spin = opt.fps_spin, opt.fps_note, opt.scale_spin
+        self.colormap_combo, self.loop_check = opt.colormap_combo, opt.loop_check
+        self.captions_check, self.boxes_check = opt.captions_check, opt.boxes_check
 
         # preview, progress, buttons --------------------------------------------------------
         self.preview_label = QLabel()
@@ -161,7 +98,7 @@ class ExportDialog(QDialog):
         self.export_button.setDefault(True)
 
         layout = QVBoxLayout(self)
-        for box in (self.what_box, output_box, options_box):
+        for box in (self.what_box, self.output_box, self.options_box):
             layout.addWidget(box)
         layout.addWidget(self.preview_label)
         layout.addWidget(self.note_label)
@@ -174,20 +111,10 @@ class ExportDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.cancel_button.clicked.connect(self.cancel_export)
         self.browse_button.clicked.connect(self.choose_path)
-        self.format_combo.currentIndexChanged.connect(self._on_format_changed)
-        self.path_edit.textEdited.connect(self._on_path_edited)
-        self.path_edit.textChanged.connect(self._on_path_changed)
+        self.output_box.changed.connect(self._on_value_changed)
         self.what_box.changed.connect(self._on_value_changed)
         self.what_box.what_changed.connect(self._on_what_changed)
-        self.scale_spin.valueChanged.connect(self._on_value_changed)
-        self.fps_spin.valueChanged.connect(self._on_value_changed)
-        for check in (self.loop_check, self.captions_check, self.boxes_check):
-            check.toggled.connect(self._on_value_changed)
-        self.colormap_combo.currentIndexChanged.connect(self._on_value_changed)
-        self.fps_spin.valueChanged.connect(lambda _v: self._on_option_edited("fps"))
-        self.loop_check.toggled.connect(lambda _on: self._on_option_edited("loop"))
-        self.colormap_combo.currentIndexChanged.connect(
-            lambda _i: self._on_option_edited("colormap"))
+        self.options_box.changed.connect(self._on_value_changed)
         window.model.fps_changed.connect(lambda _f: self.sync_player())
         window.model.loop_mode_changed.connect(lambda _m: self.sync_player())
         window.view.colormap_changed.connect(lambda _n: self.sync_player())
@@ -199,8 +126,8 @@ class ExportDialog(QDialog):
         saved = s.get_str("export/format", "gif")
         self.set_format(saved if saved in FORMAT_CHOICES and (saved != "mp4" or self.mp4_available)
                         else "gif")
-        self.scale_spin.setValue(min(max(1, s.get_int("export/scale", 1)), MAX_SCALE))
-        self._set_auto_path()
+        self.options_box.set_scale(s.get_int("export/scale", 1))
+        self.output_box.set_auto_path()
         self.sync_player()
         self.sync_content()
 
@@ -218,38 +145,28 @@ class ExportDialog(QDialog):
         return self.what_box.what()
 
     def format_key(self) -> str:
-        return str(self.format_combo.currentData())
+        return self.output_box.format_key()
 
     def set_what(self, key: str) -> None:
         self.what_box.set_what(key)
 
     def set_format(self, key: str) -> None:
-        self.format_combo.setCurrentIndex(list(FORMAT_CHOICES).index(key))
+        self.output_box.set_format(key)
 
     def set_path(self, path: str | Path) -> None:
         """Export to ``path`` (its extension picks the format)."""
-        self._auto_name = False
-        self.path_edit.setText(str(path))
+        self.output_box.set_path(path)
 
     # --- following the window --------------------------------------------------------------
     def sync_player(self) -> None:
         """Take fps, loop and colormap from the player and the view, except those the user
         has set here (called whenever the player's or the view's value changes)."""
         model, view = self.main_window.model, self.main_window.view
-        self._following = True
-        try:
-            if not self._user_set["fps"]:
-                self.fps_spin.setValue(model.fps)
-            if not self._user_set["loop"]:
-                self.loop_check.setChecked(model.loop_mode != "once")
-            if not self._user_set["colormap"]:  # the same tables
-                self.colormap_combo.setCurrentIndex(COLORMAPS.index(view.colormap))
-        finally:
-            self._following = False
+        self.options_box.follow(model.fps, model.loop_mode != "once", view.colormap)
 
     def user_set(self, field: str) -> bool:
         """True once the user has edited ``field`` ("fps", "loop" or "colormap") here."""
-        return self._user_set[field]
+        return self.options_box.user_set(field)
 
     def sync_grid(self) -> None:
         """Take the grid export's rows, columns and page from the grid dialog, if it has been
@@ -274,13 +191,7 @@ class ExportDialog(QDialog):
     # --- the request ---------------------------------------------------------------------------
     def target(self) -> Path:
         """The path typed, relative paths taken from the last export folder."""
-        text = self.path_edit.text().strip()
-        if not text:
-            raise DataError(None, "choose a file to export to")
-        path = Path(text).expanduser()
-        if not path.is_absolute():
-            path = Path(self.main_window.settings.last_dir("export")) / path
-        return path
+        return self.output_box.target()
 
     def request(self) -> ExportRequest:
         """What the dialog asks for, as a snapshot for the worker (DataError if incomplete)."""
@@ -292,13 +203,7 @@ class ExportDialog(QDialog):
         if content is None:
             raise DataError(None, "nothing to export: open or generate sequences first")
         what = self.what()
-        options = export.ExportOptions(
-            fps=self.fps_spin.value(), scale=self.scale_spin.value(),
-            loop=self.loop_check.isChecked(),
-            colormap=None if self.colormap_combo.currentData() == "grey"
-            else str(self.colormap_combo.currentData()),
-            codec=FORMAT_CHOICES[key][2], captions=self.captions_check.isChecked(),
-            boxes=self.boxes_check.isChecked() and self.boxes_check.isEnabled())
+        options = self.options_box.options(FORMAT_CHOICES[key][2])
         selection = self.what_box.selection()
         if what == "stream":
             dataset = content.dataset
@@ -310,77 +215,15 @@ class ExportDialog(QDialog):
 
     # --- reacting to edits ---------------------------------------------------------------------
     def _on_what_changed(self, _key: str) -> None:
-        if self._auto_name:
-            self._set_auto_path()
-        self._on_value_changed()
-
-    def _set_auto_path(self) -> None:
-        """A name for what is exported, in the last export folder, with the format's suffix."""
-        folder = Path(self.main_window.settings.last_dir("export"))
-        name = STEMS[self.what()] + FORMAT_CHOICES[self.format_key()][1]
-        with QSignalBlocker(self.path_edit):
-            self.path_edit.setText(str(folder / name))
-
-    def _on_format_changed(self, _index: int) -> None:
-        key = self.format_key()
-        self.main_window.settings.set_value("export/format", key)
-        text = self.path_edit.text().strip()
-        if self._syncing:
-            return
-        if not text or self._auto_name:
-            self._set_auto_path()
-            self._on_value_changed()
-            return
-        path = Path(text)
-        stem = path.with_suffix("") if path.suffix.lower() in _KNOWN_SUFFIXES else path
-        self._syncing = True
-        try:
-            self.path_edit.setText(str(stem) + FORMAT_CHOICES[key][1])
-        finally:
-            self._syncing = False
-        self._on_value_changed()
-
-    def _on_option_edited(self, field: str) -> None:
-        if not self._following:
-            self._user_set[field] = True
-
-    def _on_path_edited(self, _text: str) -> None:
-        self._auto_name = False
-
-    def _on_path_changed(self, text: str) -> None:
-        if not self._syncing and text.strip():
-            try:
-                fmt = encoders.export_format(self.target())
-            except DataError:
-                fmt = None
-            current = self.format_key()
-            key = current if fmt == "avi" and current.startswith("avi") else fmt
-            if key is not None and key != current:
-                self._syncing = True
-                try:
-                    self.set_format(key)
-                finally:
-                    self._syncing = False
+        self.output_box.follow_what()
         self._on_value_changed()
 
     def _on_value_changed(self, *_args: object) -> None:
         """Update the switches that depend on the format and the content; redo the preview."""
         content = self.main_window.content
         seqs = None if content is None else content.seqset
-        key, what = self.format_key(), self.what()
-        animated = key in ("gif", "avi", "avi-ffv1", "mp4")
-        self.fps_spin.setEnabled(animated)
-        self.loop_check.setEnabled(key == "gif")
-        self.loop_check.setToolTip("" if key == "gif" else "Only GIF files loop")
         has_gt = seqs is not None and seqs.ground_truth is not None
-        self.boxes_check.setEnabled(has_gt and what != "stream")
-        self.boxes_check.setToolTip(
-            "" if self.boxes_check.isEnabled() else "A digit stream has no boxes"
-            if what == "stream" else "These sequences have no ground truth")
-        capped = key == "gif" and self.fps_spin.value() > encoders.MAX_GIF_FPS
-        self.fps_note.setText(f"GIF plays at most {encoders.MAX_GIF_FPS:g} fps" if capped else "")
-        self.fps_note.setToolTip("GIF delays are 10 ms steps and browsers slow faster GIFs "
-                                 f"down: written at {encoders.MAX_GIF_FPS:g} fps" if capped else "")
+        self.options_box.adapt(self.format_key(), self.what(), has_gt)
         self._update_preview()
 
     def _update_preview(self) -> None:
@@ -430,7 +273,7 @@ class ExportDialog(QDialog):
         picked = next((k for k in FORMAT_CHOICES if FILE_FILTERS[k] == chosen), key)
         if picked == "avi" and key.startswith("avi"):
             picked = key
-        if Path(path).suffix.lower() not in _KNOWN_SUFFIXES and picked != "frames":
+        if Path(path).suffix.lower() not in KNOWN_SUFFIXES and picked != "frames":
             path += FORMAT_CHOICES[picked][1]
         self.main_window.settings.set_last_dir("export", Path(path).parent)
         self.set_path(path)

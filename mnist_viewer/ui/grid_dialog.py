@@ -3,8 +3,8 @@
 Each cell shows frame t of one sequence of the current grid page (t follows the main player, so
 play, pause, scrubbing, fps and loop mode all act on the grid). The whole grid is one
 :func:`~mnist_viewer.core.mosaic.mosaic` written into a reused buffer and shown by one
-ImageItem; captions (sequence number and digit labels) are TextItems. Clicking a cell shows
-that sequence in the main window; the main window's sequence is outlined.
+ImageItem; captions (sequence number and digit labels) are TextItems (:mod:`.grid_pages`).
+Clicking a cell shows that sequence in the main window; the main window's sequence is outlined.
 
 For the digit stream (one long sequence whose frames are dataset digits) the cells are
 rows×cols consecutive digits, static; the page follows the main player's frame.
@@ -16,11 +16,10 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QRectF, Qt, pyqtSignal
-from PyQt6.QtGui import QColor, QFont, QKeyEvent, QKeySequence, QPen, QShortcut, QShowEvent
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtGui import QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PyQt6.QtWidgets import (
     QDialog,
-    QGraphicsRectItem,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -30,20 +29,16 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ..core.colormaps import colormap
 from ..core.errors import DataError
-from ..core.jobs import check_cancel, report
-from ..core.mosaic import GAP_FILL, GridLayout, mosaic
-from ..core.sequences import SequenceSet
+from ..core.mosaic import GridLayout
+from .grid_pages import PagePicture, caption_texts, fetch_sequences, stream_digits
 from .sequence_view import BACKGROUND
 from .widgets import spin_box
 from .workers import error_message
 
 PAGE_JOB = "grid-page"
 MAX_SIDE = 10  # rows and columns go up to this
-GAP = 1  # separator width in image pixels
 SYNC_LIMIT = 16 << 20  # pages up to this many bytes are fetched at once; bigger ones in a worker
-HIGHLIGHT = "#ffd43b"
 
 
 class GridDialog(QDialog):
@@ -67,9 +62,6 @@ class GridDialog(QDialog):
         self._data: np.ndarray | None = None  # (K, T, H, W) sequences or (K, H, W) stream digits
         self._data_key: tuple[Any, ...] | None = None
         self._wanted_key: tuple[Any, ...] | None = None
-        self._buffer: np.ndarray | None = None
-        self._layout: GridLayout | None = None
-        self._captions: list[pg.TextItem] = []
         self._needs_reload = True
 
         self.rows_spin = spin_box(1, MAX_SIDE, self._rows, "Rows of the grid")
@@ -116,17 +108,8 @@ class GridDialog(QDialog):
         self.view_box: pg.ViewBox = self.view.addViewBox(lockAspect=True, invertY=True,
                                                          enableMenu=False)
         self.view_box.setMouseEnabled(False, False)
-        self.image_item = pg.ImageItem(axisOrder="row-major")
-        self.image_item.setAutoDownsample(False)
-        self.view_box.addItem(self.image_item)
-        pen = QPen(QColor(HIGHLIGHT))
-        pen.setCosmetic(True)
-        pen.setWidthF(2.5)
-        self.highlight = QGraphicsRectItem()
-        self.highlight.setPen(pen)
-        self.highlight.setZValue(20)
-        self.highlight.setVisible(False)
-        self.view_box.addItem(self.highlight, ignoreBounds=True)
+        self.picture = PagePicture(self.view_box)
+        self.image_item, self.highlight = self.picture.image_item, self.picture.highlight
         self.status_label = QLabel()
 
         layout = QVBoxLayout(self)
@@ -173,7 +156,12 @@ class GridDialog(QDialog):
     @property
     def grid_layout(self) -> GridLayout | None:
         """Geometry of the mosaic shown (None without content)."""
-        return self._layout
+        return self.picture.layout
+
+    @property
+    def _captions(self) -> list[pg.TextItem]:
+        """The caption items of the cells (for tests)."""
+        return self.picture.captions
 
     @property
     def stream_mode(self) -> bool:
@@ -251,8 +239,8 @@ class GridDialog(QDialog):
 
     def cell_center(self, cell: int) -> tuple[float, float]:
         """Centre (x, y) of a cell in image coordinates (for tests and tools)."""
-        assert self._layout is not None
-        x0, y0, x1, y1 = self._layout.cell_rect(*divmod(int(cell), self._cols))
+        assert self.picture.layout is not None
+        x0, y0, x1, y1 = self.picture.layout.cell_rect(*divmod(int(cell), self._cols))
         return (x0 + x1) / 2.0, (y0 + y1) / 2.0
 
     # --- loading a page -------------------------------------------------------------------------
@@ -277,22 +265,20 @@ class GridDialog(QDialog):
         self._data_key = self._wanted_key = None
         self.workers.cancel(PAGE_JOB)
         if seqset is None:
-            self._layout = None
-            self.image_item.clear()
-            self.highlight.setVisible(False)
-            self._set_captions([])
+            self.picture.clear()
             self._update_labels()
             return
         start, stop = self.page_range()
         stream = self.stream_mode
         h, w = seqset.height, seqset.width
-        self._ensure_layout(h, w)
+        self.picture.set_layout(self._rows, self._cols, h, w)
         key = (id(seqset), stream, start, stop, self._rows, self._cols)
         self._wanted_key = key
-        self._set_captions(self._caption_texts(start, stop))
+        self.picture.set_captions(caption_texts(self.window_.content, self.model.ground_truth,
+                                                stream, start, stop))
         self._update_highlight()
         if stream:
-            self._show_data(key, self._stream_digits(seqset, start, stop))
+            self._show_data(key, stream_digits(self.window_.content, seqset, start, stop))
             return
         nbytes = (stop - start) * seqset.num_frames * h * w
         if nbytes <= self.sync_limit:
@@ -301,18 +287,12 @@ class GridDialog(QDialog):
             except (DataError, OSError, ValueError) as exc:  # e.g. a truncated file
                 self.status_label.setText(error_message(exc))
             return
-        self._buffer_blank()
+        self.picture.blank(self._rows, self._cols)
         self._update_labels(loading=True)
         job = self.workers.submit(PAGE_JOB, lambda progress, cancel: fetch_sequences(
             seqset, start, stop, progress, cancel))
         job.finished.connect(lambda data, key=key: self._show_data(key, data))
         job.failed.connect(lambda message: self.status_label.setText(message))
-
-    def _stream_digits(self, seqset: SequenceSet, start: int, stop: int) -> np.ndarray:
-        dataset = self.window_.content.dataset
-        if dataset is not None and len(dataset.images) == seqset.num_frames:
-            return np.ascontiguousarray(dataset.images[start:stop])
-        return np.stack([seqset.frame(0, t) for t in range(start, stop)])
 
     def _show_data(self, key: tuple[Any, ...], data: np.ndarray) -> None:
         if key != self._wanted_key:
@@ -323,74 +303,17 @@ class GridDialog(QDialog):
         self._update_labels()
         self.page_shown.emit()
 
-    def _ensure_layout(self, h: int, w: int) -> None:
-        layout = GridLayout(self._rows, self._cols, h, w, GAP)
-        if layout == self._layout:
-            return
-        self._layout = layout
-        self._buffer = np.zeros(layout.shape, np.uint8)
-        hm, wm = layout.shape
-        self.view_box.setRange(QRectF(0, 0, wm, hm), padding=0.005)
-        for item in self._captions:
-            self.view_box.removeItem(item)
-        self._captions = []
-        font = QFont()
-        font.setPointSizeF(8.0 if self.cells <= 25 else 7.0)
-        for cell in range(layout.cells):
-            x0, y0, _x1, _y1 = layout.cell_rect(*divmod(cell, self._cols))
-            item = pg.TextItem("", color="#e9ecef", anchor=(0, 0), fill=(20, 20, 20, 150))
-            item.setFont(font)
-            item.setPos(x0, y0)
-            item.setZValue(10)
-            self.view_box.addItem(item, ignoreBounds=True)
-            self._captions.append(item)
-
-    def _caption_texts(self, start: int, stop: int) -> list[str]:
-        content = self.window_.content
-        if self.stream_mode:
-            labels = content.frame_labels
-            return [f"{i} · {int(labels[i])}" if labels is not None else str(i)
-                    for i in range(start, stop)]
-        gt = self.model.ground_truth
-        texts = []
-        for i in range(start, stop):
-            digits = [str(int(v)) for v in gt.labels[i] if v >= 0] if gt is not None else []
-            texts.append(f"#{i} · " + " ".join(digits) if digits else f"#{i}")
-        return texts
-
-    def _set_captions(self, texts: list[str]) -> None:
-        for k, item in enumerate(self._captions):
-            text = texts[k] if k < len(texts) else ""
-            item.setText(text)
-            item.setVisible(bool(text))
-
     # --- drawing --------------------------------------------------------------------------------
     def _render(self) -> None:
-        data, buffer = self._data, self._buffer
-        if data is None or buffer is None or self._layout is None:
-            return
-        frames = data if data.ndim == 3 else data[:, min(self.model.frame_index,
-                                                           data.shape[1] - 1)]
-        mosaic(frames, self._rows, self._cols, GAP, GAP_FILL, out=buffer)
-        self.image_item.setImage(buffer, autoLevels=False, levels=(0, 255))
-
-    def _buffer_blank(self) -> None:
-        if self._buffer is not None and self._layout is not None:
-            h, w = self._layout.height, self._layout.width
-            mosaic(np.zeros((0, h, w), np.uint8), self._rows, self._cols, GAP, GAP_FILL,
-                   out=self._buffer)
-            self.image_item.setImage(self._buffer, autoLevels=False, levels=(0, 255))
+        if self._data is not None:
+            self.picture.draw(self._data, self.model.frame_index, self._rows, self._cols)
 
     def _update_highlight(self) -> None:
-        layout = self._layout
         start, stop = self.page_range()
         current = self._current_item()
-        if layout is None or self.model.sequence_set is None or not start <= current < stop:
-            self.highlight.setVisible(False)
-            return
-        x0, y0, x1, y1 = layout.cell_rect(*divmod(current - start, self._cols))
-        self.highlight.setRect(QRectF(x0 - 0.5, y0 - 0.5, x1 - x0 + 1.0, y1 - y0 + 1.0))
-        self.highlight.setVisible(True)
+        shown = self.picture.layout is not None and self.model.sequence_set is not None
+        self.picture.outline(divmod(current - start, self._cols)
+                             if shown and start <= current < stop else None)
 
     def _update_labels(self, loading: bool = False) -> None:
         n, pages = self.num_items(), self.num_pages()
@@ -438,10 +361,11 @@ class GridDialog(QDialog):
         self._update_labels(loading=self._data is None)
 
     def _on_scene_clicked(self, event: Any) -> None:
-        if event.button() != Qt.MouseButton.LeftButton or self._layout is None:
+        layout = self.picture.layout
+        if event.button() != Qt.MouseButton.LeftButton or layout is None:
             return
         p = self.view_box.mapSceneToView(event.scenePos())
-        cell = self._layout.cell_at(p.x(), p.y())
+        cell = layout.cell_at(p.x(), p.y())
         if cell is not None:
             event.accept()
             self.activate_cell(cell)
@@ -465,19 +389,7 @@ class GridDialog(QDialog):
 
     def _follow_colormap(self, name: str) -> None:
         """The main view's colour map (the same core table)."""
-        self.image_item.setLookupTable(None if name == "grey" else colormap(name))
-
-
-def fetch_sequences(seqset: SequenceSet, start: int, stop: int, progress: Any = None,
-                    cancel: Any = None, step: int = 4) -> np.ndarray:
-    """Frames of sequences ``start:stop`` as one C-contiguous (K, T, H, W) uint8 array."""
-    out = np.empty((stop - start, seqset.num_frames, seqset.height, seqset.width), np.uint8)
-    for first in range(start, stop, step):
-        check_cancel(cancel)
-        last = min(first + step, stop)
-        out[first - start:last - start] = seqset.chunk(first, last)
-        report(progress, last - start, stop - start)
-    return out
+        self.picture.set_colormap(name)
 
 
 def create_dialog(window: Any) -> GridDialog:
