@@ -14,7 +14,14 @@ from typing import Any
 
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PyQt6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..core import download
 from ..core.datasets import Dataset
@@ -296,6 +303,20 @@ class MainWindow(QMainWindow):
         job.finished.connect(saved)
         job.failed.connect(self.report_error)
         return job
+
+    def confirm_download(self) -> Job | None:
+        """File › Download MNIST…: say what will happen, then download if the user agrees."""
+        where = download.mnist_cache_path()
+        if download.is_cached():
+            text = f"MNIST is already in the cache:\n{where}\n\nCheck it and fetch what is missing?"
+        else:
+            text = ("Download the full MNIST (60,000 + 10,000 digits, about 11 MB) from the public "
+                    f"mirrors into\n{where}?\n\nEvery file is checked against the official "
+                    "SHA-256 sums before it is kept.")
+        answer = QMessageBox.question(self, "Download MNIST", text)
+        if answer != QMessageBox.StandardButton.Yes:
+            return None
+        return self.download_mnist()
 
     def download_mnist(self) -> Job:
         """Download the full MNIST into the cache in the background."""

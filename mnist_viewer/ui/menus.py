@@ -74,7 +74,7 @@ class Menus:
         self.tools: dict[str, QAction] = {}
         self.tools["export"] = self._tool_action(file_menu, "export")
         file_menu.addSeparator()
-        self.download = act(file_menu, "Download &MNIST…", window.download_mnist, None, None,
+        self.download = act(file_menu, "Download &MNIST…", window.confirm_download, None, None,
                             "Download the full MNIST into the cache (about 11 MB)")
         file_menu.addSeparator()
         self.quit = act(file_menu, "&Quit", window.close, ["Ctrl+Q"], None, "Quit mnist-viewer")

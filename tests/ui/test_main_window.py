@@ -528,3 +528,22 @@ def test_a_recent_file_that_is_gone_leaves_the_list(qtbot, window, wait_idle, tm
     window.open_recent(str(kept))
     wait_idle(window)
     assert window.content.path == str(kept)
+
+
+def test_download_asks_first_and_does_nothing_when_declined(qtbot, window, monkeypatch) -> None:
+    from PyQt6.QtWidgets import QMessageBox
+
+    import mnist_viewer.ui.main_window as mw
+
+    asked: list[str] = []
+
+    def decline(_parent, _title, text):  # type: ignore[no-untyped-def]
+        asked.append(text)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(mw.QMessageBox, "question", decline)
+    started: list[object] = []
+    monkeypatch.setattr(window, "download_mnist", lambda: started.append(1))
+    window.menus.download.trigger()
+    assert len(asked) == 1 and "11 MB" in asked[0] and "SHA-256" in asked[0]
+    assert started == [] and not window.workers.is_busy()
