@@ -201,6 +201,7 @@ class SequenceView(pg.GraphicsLayoutWidget):
         if gt is None or not self._slots or t >= gt.num_frames:
             return
         n = self.model.sequence_index
+        placed: list[tuple[float, float]] = []
         for slot, d in zip(self._slots, self._slot_index, strict=True):
             x0, y0, x1, y1 = (int(v) for v in gt.boxes[n, t, d])
             if x0 < 0:
@@ -209,7 +210,10 @@ class SequenceView(pg.GraphicsLayoutWidget):
                 continue
             slot.box.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
             slot.box.setVisible(self._overlay_on["boxes"])
-            slot.label.setPos(QPointF(x0, y0))
+            x, y, anchor = label_place(x0, y0, x1, y1, placed)
+            placed.append((x, y))
+            slot.label.setAnchor(anchor)
+            slot.label.setPos(QPointF(x, y))
             slot.label.setVisible(self._overlay_on["labels"])
 
     # --- cursor ----------------------------------------------------------------------------------
@@ -228,3 +232,17 @@ class SequenceView(pg.GraphicsLayoutWidget):
     def leaveEvent(self, event: QEvent | None) -> None:
         self.hover_left.emit()
         super().leaveEvent(event)
+
+
+def label_place(
+    x0: int, y0: int, x1: int, y1: int, placed: list[tuple[float, float]]
+) -> tuple[float, float, tuple[float, float]]:
+    """Where a digit's label goes: above its box's left corner; below the box when the box
+    touches the top of the canvas; at the right corner when another label is already there.
+    Returns (x, y, TextItem anchor)."""
+    x, y, ay = float(x0), float(y0), 1.0
+    if y0 < 3:  # no room above the box
+        y, ay = float(y1), 0.0
+    if any(abs(px - x) < 8 and abs(py - y) < 4 for px, py in placed):
+        return float(x1), y, (1.0, ay)
+    return x, y, (0.0, ay)

@@ -547,3 +547,16 @@ def test_download_asks_first_and_does_nothing_when_declined(qtbot, window, monke
     window.menus.download.trigger()
     assert len(asked) == 1 and "11 MB" in asked[0] and "SHA-256" in asked[0]
     assert started == [] and not window.workers.is_busy()
+
+
+def test_digit_labels_do_not_sit_on_each_other() -> None:
+    from mnist_viewer.ui.sequence_view import label_place
+
+    placed: list[tuple[float, float]] = []
+    first = label_place(10, 20, 30, 45, placed)
+    placed.append(first[:2])
+    second = label_place(12, 21, 36, 44, placed)  # nearly the same top-left corner
+    assert first == (10.0, 20.0, (0.0, 1.0))
+    assert second == (36.0, 21.0, (1.0, 1.0))  # moved to the right corner of its box
+    top = label_place(5, 0, 25, 18, [])  # a box touching the top edge: label below it
+    assert top == (5.0, 18.0, (0.0, 0.0))
