@@ -127,6 +127,8 @@ class ExportDialog(QDialog):
         self.set_format(saved if saved in FORMAT_CHOICES and (saved != "mp4" or self.mp4_available)
                         else "gif")
         self.options_box.set_scale(s.get_int("export/scale", 1))
+        self.options_box.captions_check.setChecked(s.get_bool("export/captions", False))
+        self.options_box.boxes_check.setChecked(s.get_bool("export/boxes", False))
         self.output_box.set_auto_path()
         self.sync_player()
         self.sync_content()
@@ -301,6 +303,8 @@ class ExportDialog(QDialog):
         job.failed.connect(self._on_failed)
         job.cancelled.connect(self._on_cancelled)
         window.settings.set_value("export/scale", request.options.scale)
+        window.settings.set_value("export/captions", self.options_box.captions_check.isChecked())
+        window.settings.set_value("export/boxes", self.options_box.boxes_check.isChecked())
         self.progress_bar.setRange(0, 0)  # busy until the first report
         self._set_message(f"Exporting to {plan.paths[0]}…")
         self._set_running(True)

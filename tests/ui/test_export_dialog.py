@@ -466,3 +466,15 @@ def test_grid_export_defaults_to_the_grid_dialog(qtbot, window, wait_idle) -> No
     grid.set_grid(5, 5)
     window.open_tool("export")
     assert (box.rows_spin.value(), box.cols_spin.value()) == (4, 3)
+
+
+def test_captions_and_boxes_choices_are_remembered(qtbot, window, dialog, tmp_path) -> None:
+    from mnist_viewer.ui.export_dialog import ExportDialog
+
+    dialog.captions_check.setChecked(True)
+    dialog.boxes_check.setChecked(True)
+    dialog.set_path(tmp_path / "one.gif")
+    run(qtbot, dialog)
+    again = ExportDialog(window)  # as after a restart: read from the settings
+    assert again.captions_check.isChecked() and again.boxes_check.isChecked()
+    again.close()
