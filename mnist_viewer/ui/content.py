@@ -18,6 +18,7 @@ import numpy as np
 from ..core.datasets import SPLITS, Dataset, load_dataset, open_dataset
 from ..core.errors import DataError
 from ..core.jobs import Cancel, Progress, check_cancel, report
+from ..core.overlays import labels_text
 from ..core.sequences import ArraySequenceSet, SequenceSet, generate
 
 MODES = ("moving", "single", "stream")
@@ -74,8 +75,8 @@ class Content:
             return f"x_{self.dataset.split}[{frame}] · label {int(self.frame_labels[frame])}"
         gt = self.seqset.ground_truth
         if gt is not None and sequence < gt.num_sequences:
-            labels = [int(v) for v in gt.labels[sequence] if v >= 0]
-            return "digits " + " ".join(str(v) for v in labels) if labels else ""
+            labels = labels_text(gt.labels[sequence])
+            return f"digits {labels}" if labels else ""
         return ""
 
 

@@ -38,6 +38,7 @@ from .export_options import (
 from .export_what import WhatBox
 from .export_worker import ExportPlan, ExportRequest
 from .grid_dialog import GridDialog
+from .widgets import ERROR_COLOUR, WARNING_COLOUR
 from .workers import Job
 
 if TYPE_CHECKING:
@@ -236,13 +237,13 @@ class ExportDialog(QDialog):
         except MissingFolder as exc:
             self._plan = None
             self.preview_label.setText(f"The folder {exc.folder} does not exist")
-            self.note_label.setStyleSheet("color: #e03131")
+            self.note_label.setStyleSheet(f"color: {ERROR_COLOUR}")
             self.note_label.setText("Choose an existing folder (or create it first)")
         except (DataError, ValueError, IndexError) as exc:
             self._plan = None
             problem = exc.problem if isinstance(exc, DataError) else str(exc)
             self.preview_label.setText("Nothing to export yet")
-            self.note_label.setStyleSheet("color: #e03131")
+            self.note_label.setStyleSheet(f"color: {ERROR_COLOUR}")
             self.note_label.setText(problem[:1].upper() + problem[1:])
         else:
             self.preview_label.setText(self._plan.describe())
@@ -253,7 +254,7 @@ class ExportDialog(QDialog):
             if self._plan.memory_bytes > export_worker.LARGE_BYTES:
                 notes.append(f"Large: about {self._plan.memory_bytes / 2**30:.1f} GB of frames "
                               "in memory per file")
-            self.note_label.setStyleSheet("color: #b35900")
+            self.note_label.setStyleSheet(f"color: {WARNING_COLOUR}")
             self.note_label.setText(" · ".join(notes))
         self.note_label.setVisible(bool(self.note_label.text()))
         self.export_button.setEnabled(self._plan is not None and not self.is_exporting)
@@ -358,7 +359,7 @@ class ExportDialog(QDialog):
 
     def _show_error(self, message: str) -> None:
         message = " ".join(str(message).split())
-        self.message_label.setStyleSheet("color: #e03131")
+        self.message_label.setStyleSheet(f"color: {ERROR_COLOUR}")
         self.message_label.setText(message)
         self.main_window.report_error(message)
 

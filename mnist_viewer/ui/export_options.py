@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QSignalBlocker, pyqtSignal
-from PyQt6.QtGui import QStandardItemModel
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,6 +33,7 @@ from ..core import encoders, export
 from ..core.colormaps import COLORMAPS
 from ..core.errors import DataError
 from ..core.playback import MAX_FPS, MIN_FPS
+from .widgets import WARNING_COLOUR, combo_item
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -73,9 +73,7 @@ class OutputBox(QGroupBox):
         for key, (text, _ext, _codec) in FORMAT_CHOICES.items():
             self.format_combo.addItem(text, key)
         if not mp4_available:
-            model = self.format_combo.model()
-            assert isinstance(model, QStandardItemModel)
-            item = model.item(list(FORMAT_CHOICES).index("mp4"))
+            item = combo_item(self.format_combo, list(FORMAT_CHOICES).index("mp4"))
             assert item is not None
             item.setEnabled(False)
             item.setToolTip(MP4_MISSING)
@@ -182,7 +180,7 @@ class OptionsBox(QGroupBox):
         self.fps_spin.setDecimals(1)
         self.fps_spin.setSuffix(" fps")
         self.fps_note = QLabel()
-        self.fps_note.setStyleSheet("color: #b35900")
+        self.fps_note.setStyleSheet(f"color: {WARNING_COLOUR}")
         fps_row = QHBoxLayout()
         fps_row.addWidget(self.fps_spin)
         fps_row.addWidget(self.fps_note, 1)

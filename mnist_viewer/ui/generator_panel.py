@@ -11,8 +11,6 @@ from PyQt6.QtGui import (
     QKeyEvent,
     QKeySequence,
     QRegularExpressionValidator,
-    QStandardItem,
-    QStandardItemModel,
 )
 from PyQt6.QtWidgets import (
     QAbstractButton,
@@ -30,6 +28,7 @@ from PyQt6.QtWidgets import (
 
 from ..core.generator import COMBINES, MOTIONS, GeneratorConfig
 from .content import MODE_LABELS, MODES, SOURCE_LABELS, DataSource
+from .widgets import combo_item
 from .widgets import spin_box as _spin
 
 DEFAULT_SEQUENCES = 10_000  # as many as the released mnist_test_seq.npy (the set is lazy)
@@ -67,14 +66,6 @@ class GenerateRequest:
     source: DataSource
     split: str
     config: GeneratorConfig
-
-
-def _combo_item(combo: QComboBox, index: int) -> QStandardItem | None:
-    """The item of a combo box entry (to enable or disable it), None if out of range."""
-    model = combo.model()
-    if index < 0 or not isinstance(model, QStandardItemModel):
-        return None
-    return model.item(index)
 
 
 def _explain(combo: QComboBox, tips: dict[str, str], intro: str) -> None:
@@ -203,10 +194,10 @@ class GeneratorPanel(QWidget):
     def set_source_availability(self, keras: bool, cache: bool) -> None:
         """Enable the Keras and download-cache entries only when they can work."""
         for kind, ok in (("keras", keras), ("cache", cache)):
-            item = _combo_item(self.source, self.source.findData(kind))
+            item = combo_item(self.source, self.source.findData(kind))
             if item is not None:
                 item.setEnabled(ok)
-        current = _combo_item(self.source, self.source.currentIndex())
+        current = combo_item(self.source, self.source.currentIndex())
         if current is not None and not current.isEnabled():
             self.source.setCurrentIndex(self.source.findData("auto"))
 
@@ -266,7 +257,7 @@ class GeneratorPanel(QWidget):
         spins = {"sequences": self.sequences, "frames": self.frames, "canvas": self.canvas,
                  "digits_min": self.digits_min, "digits_max": self.digits_max}
         for key, combo in combos.items():
-            item = _combo_item(combo, combo.findData(state.get(key)))
+            item = combo_item(combo, combo.findData(state.get(key)))
             if item is not None and item.isEnabled():
                 combo.setCurrentIndex(item.row())
         self.digits_min.setMaximum(16)  # uncouple while both are restored

@@ -19,6 +19,7 @@ from PyQt6.QtWidgets import QGraphicsRectItem
 from ..core.colormaps import colormap
 from ..core.jobs import check_cancel, report
 from ..core.mosaic import GAP_FILL, GridLayout, mosaic
+from ..core.overlays import labels_text
 from ..core.sequences import SequenceSet
 
 GAP = 1  # separator width in image pixels
@@ -55,9 +56,8 @@ def caption_texts(content: Any, ground_truth: Any, stream: bool, start: int,
                 for i in range(start, stop)]
     texts = []
     for i in range(start, stop):
-        digits = ([str(int(v)) for v in ground_truth.labels[i] if v >= 0]
-                  if ground_truth is not None else [])
-        texts.append(f"#{i} · " + " ".join(digits) if digits else f"#{i}")
+        digits = labels_text(ground_truth.labels[i]) if ground_truth is not None else ""
+        texts.append(f"#{i} · {digits}" if digits else f"#{i}")
     return texts
 
 

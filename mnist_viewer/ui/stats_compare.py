@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import pyqtSignal
-from PyQt6.QtGui import QFont, QStandardItemModel
+from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -28,6 +28,7 @@ from ..core import analysis
 from ..core.jobs import check_cancel, report
 from ..core.sequences import SequenceSet
 from .stats_panels import BACKGROUND, DIVERGING, GREY, SEQUENTIAL, ImageWithBar, note_label
+from .widgets import combo_item
 
 KINDS = {"sequences": "Two sequences", "digits": "Two dataset digits"}
 
@@ -172,9 +173,8 @@ class ComparePanel(QWidget):
         """How many sequences and dataset digits there are to choose from (0 = none)."""
         self._limits = {"sequences": sequences, "digits": digits}
         self.blockSignals(True)
-        model = self.kind_combo.model()
         for i, key in enumerate(KINDS):
-            item = model.item(i) if isinstance(model, QStandardItemModel) else None
+            item = combo_item(self.kind_combo, i)
             if item is not None:
                 item.setEnabled(self._limits[key] > 0)
         if prefer is not None and self._limits.get(prefer, 0) > 0:

@@ -33,6 +33,7 @@ from ..core.jobs import report
 from .stats_compare import ComparePanel, CompareResult, compare_job
 from .stats_panels import DiffPanel, GroundTruthPanel, MotionPanel, note_label
 from .stats_saving import SavingMixin
+from .widgets import ERROR_COLOUR
 from .workers import Job
 
 JOBS = {"set": "stats-set", "stream": "stats-stream", "compare": "stats-compare"}
@@ -264,7 +265,7 @@ class StatsDialog(SavingMixin, QDialog):
         if not self._jobs:
             self.progress_bar.hide()
             self.cancel_button.hide()
-        self.status_label.setStyleSheet("QLabel { color: #c92a2a; }" if failed else "")
+        self.status_label.setStyleSheet(f"QLabel {{ color: {ERROR_COLOUR}; }}" if failed else "")
         self.status_label.setText(message)
 
     # --- showing results ------------------------------------------------------------------------

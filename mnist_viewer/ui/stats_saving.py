@@ -19,6 +19,7 @@ from ..core import analysis
 from ..core.errors import DataError
 from ..core.jobs import atomic_path
 from .stats_compare import CompareResult
+from .widgets import ERROR_COLOUR
 
 
 class SavingMixin:
@@ -104,7 +105,7 @@ class SavingMixin:
         try:
             write()
         except (DataError, OSError, ValueError) as exc:
-            self.status_label.setStyleSheet("QLabel { color: #c92a2a; }")
+            self.status_label.setStyleSheet(f"QLabel {{ color: {ERROR_COLOUR}; }}")
             self.status_label.setText(" ".join(str(exc).split()))
             return
         self.window_.settings.set_last_dir("export", path)

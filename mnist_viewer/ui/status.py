@@ -13,6 +13,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from .widgets import ERROR_COLOUR
+
 
 class StatusBar(QStatusBar):
     """Status bar with a permanent caption, pixel readout and a cancellable progress bar."""
@@ -54,7 +56,7 @@ class StatusBar(QStatusBar):
     def show_error(self, message: str) -> None:
         """An error line naming the file and the problem (stays until the next message)."""
         self.last_error = message
-        self.info.setText(f"<span style='color:#e03131'>⚠ {_escape(message)}</span>")
+        self.info.setText(f"<span style='color:{ERROR_COLOUR}'>⚠ {_escape(message)}</span>")
         self.info.setToolTip(message)
 
     def show_info(self, text: str) -> None:
