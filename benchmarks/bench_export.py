@@ -11,16 +11,14 @@ Run from the project root:  python benchmarks/bench_export.py [../shared/data/mn
 from __future__ import annotations
 
 import shutil
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image, ImageSequence
+from timing import best_of
 
 from mnist_viewer.core.datasets import load_dataset
 from mnist_viewer.core.encoders import write_gif
@@ -29,16 +27,6 @@ from mnist_viewer.core.mosaic import mosaic
 from mnist_viewer.core.sequences import ArraySequenceSet
 
 T, SIZE = 20, 64
-
-
-def best_of(fn: Callable[[], object], runs: int) -> tuple[float, float]:
-    """(best, median) wall time in seconds over ``runs`` calls."""
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), statistics.median(times)
 
 
 def bouncing(images: np.ndarray, n: int, seed: int = 0) -> np.ndarray:

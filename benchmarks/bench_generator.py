@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from timing import best_of
 
 from mnist_viewer.core.datasets import Dataset, load_dataset
 from mnist_viewer.core.generator import GeneratorConfig
@@ -45,15 +46,6 @@ lines: list[str] = []
 def say(text: str = "") -> None:
     print(text, flush=True)
     lines.append(text)
-
-
-def best_of(runs: int, fn) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 # --- the plain reference: the original algorithm, straightforwardly ---------------------------
@@ -102,9 +94,9 @@ def bench_render(mnist: Dataset) -> None:
     truth = seqs.ground_truth
     ours = np.ones((N, T, SIZE, SIZE), dtype=np.uint8)
     plain = np.ones((N, T, SIZE, SIZE), dtype=np.uint8)
-    t_ours = best_of(3, lambda: render(truth, mnist.images, 0, N, out=ours))
-    t_plain = best_of(2, lambda: reference_render(truth.positions, truth.digit_index,
-                                                  mnist.images, plain))
+    t_ours = best_of(lambda: render(truth, mnist.images, 0, N, out=ours), 3)[0]
+    t_plain = best_of(lambda: reference_render(truth.positions, truth.digit_index,
+                                                  mnist.images, plain), 2)[0]
     same = np.array_equal(ours, plain)
     frames = N * T
     say(f"reference (per-sequence/digit/frame slicing): {t_plain:7.3f} s "
@@ -128,8 +120,8 @@ def bench_render(mnist: Dataset) -> None:
             save_sequences(Path(tmp) / "ours.npy",
                            generate(GeneratorConfig(num_sequences=N, seed=2), mnist))
 
-        t_ref_all = best_of(1, reference_pipeline)
-        t_our_all = best_of(1, our_pipeline)
+        t_ref_all = best_of(reference_pipeline, 1)[0]
+        t_our_all = best_of(our_pipeline, 1)[0]
     say(f"whole pipeline to .npy, reference (trajectories + render + np.save): "
         f"{t_ref_all:6.2f} s; ours (generate + save_sequences, fsync'ed): {t_our_all:6.2f} s "
         f"({t_ref_all / t_our_all:.1f}x)")
@@ -158,7 +150,7 @@ def bench_write(mnist: Dataset) -> None:
         raw, npy = Path(tmp) / "plain.bin", Path(tmp) / "ours.npy"
 
         def timed(fn, path: Path) -> float:
-            elapsed = best_of(1, fn)
+            elapsed = best_of(fn, 1)[0]
             path.unlink()
             return elapsed
 

@@ -6,26 +6,14 @@ Run from the project root:  python benchmarks/bench_load.py [../shared/data/mnis
 from __future__ import annotations
 
 import gzip
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from timing import best_of
 
 from mnist_viewer.core.datasets import embedded_dataset, open_dataset
 from mnist_viewer.core.idx import read_idx
-
-
-def best_of(fn: Callable[[], object], runs: int = 5) -> tuple[float, float]:
-    """(best, median) wall time in seconds over ``runs`` calls."""
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), statistics.median(times)
 
 
 def plain_gzip_numpy(path: Path) -> np.ndarray:
