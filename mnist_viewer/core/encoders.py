@@ -152,8 +152,7 @@ def _gif_palette(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """(palette (256, 3), colour → index lookup for RGB frames or None for index frames)."""
     if frames.ndim == 3:
-        grey = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
-        return (grey if table is None else table), None
+        return (_colormap("grey") if table is None else table), None
     packed = _pack_rgb(frames)
     colours = np.unique(packed)
     if colours.size > 256:

@@ -40,13 +40,25 @@ def sequence_frames(
 ) -> np.ndarray:
     """Frames of one sequence, upscaled, with the frame number (top left) and labels (bottom
     left) as captions and the ground-truth boxes, when asked for and known."""
-    frames = seqs.sequence(index)
-    t = len(frames)
+    return _decorated(seqs, index, seqs.sequence(index), scale, captions, boxes)
+
+
+def _decorated(
+    seqs: SequenceSet,
+    index: int,
+    frames: np.ndarray,
+    scale: int,
+    captions: bool,
+    boxes: bool,
+    top_right: str | None = None,
+) -> np.ndarray:
+    """Sequence ``index``'s frames upscaled, with frame numbers, labels and boxes as asked."""
     gt = seqs.ground_truth
     return decorate(
         frames,
         scale=scale,
-        top_left=[str(k) for k in range(t)] if captions else None,
+        top_left=[str(k) for k in range(len(frames))] if captions else None,
+        top_right=top_right,
         bottom_left=labels_text(gt.labels[index]) if captions and gt is not None else None,
         boxes=gt.boxes[index] if boxes and gt is not None else None,
     )
@@ -79,18 +91,11 @@ def grid_frames(
     start = page * rows * cols
     stop = min(start + rows * cols, len(seqs))
     chunk = seqs.chunk(start, stop)
-    gt = seqs.ground_truth
     t = chunk.shape[1]
     cells = np.empty((stop - start, t, chunk.shape[2] * scale, chunk.shape[3] * scale), np.uint8)
     for k, index in enumerate(range(start, stop)):
-        cells[k] = decorate(
-            chunk[k],
-            scale=scale,
-            top_left=[str(j) for j in range(t)] if captions else None,
-            top_right=f"#{index}" if captions else None,
-            bottom_left=labels_text(gt.labels[index]) if captions and gt is not None else None,
-            boxes=gt.boxes[index] if boxes and gt is not None else None,
-        )
+        cells[k] = _decorated(seqs, index, chunk[k], scale, captions, boxes,
+                              top_right=f"#{index}" if captions else None)
     return mosaic(cells, rows, cols, gap * scale, fill)
 
 
