@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from .colormaps import apply_colormap
 from .colormaps import colormap as _colormap
 from .errors import DataError
 from .jobs import Cancel, Progress, atomic_path, check_cancel, check_target, report
@@ -112,7 +113,7 @@ def _output_frames(
     """Each frame upscaled and, with a table, colour-mapped: (H, W) or (H, W, 3) uint8."""
     for frame in frames:
         out = upscale(frame, scale) if frame.ndim == 2 else upscale(frame[None], scale)[0]
-        yield out if table is None else table[out]
+        yield out if table is None else apply_colormap(out, table)
 
 
 _FRAME_NAME = re.compile(r"^frame_\d+\.png$")
@@ -463,7 +464,7 @@ def write_sheet(
     check_cancel(cancel)
     sheet = upscale(contact_sheet(frames, cols, gap)[None], scale)[0]
     if table is not None:
-        sheet = table[sheet]
+        sheet = apply_colormap(sheet, table)
     with atomic_path(path) as tmp:
         _write_png(tmp, sheet)
     report(progress, len(frames), len(frames))
