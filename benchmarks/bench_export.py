@@ -20,11 +20,11 @@ import numpy as np
 from PIL import Image, ImageSequence
 from timing import best_of
 
-from mnist_viewer.core.datasets import load_dataset
-from mnist_viewer.core.encoders import write_gif
-from mnist_viewer.core.export import grid_frames
-from mnist_viewer.core.mosaic import mosaic
+from mnist_viewer.core.output.encoders import write_gif
+from mnist_viewer.core.output.export import grid_frames
+from mnist_viewer.core.output.mosaic import mosaic
 from mnist_viewer.core.sequences import ArraySequenceSet
+from mnist_viewer.core.sources.datasets import load_dataset
 
 T, SIZE = 20, 64
 

@@ -31,11 +31,10 @@ from pathlib import Path
 import numpy as np
 from timing import best_of
 
-from mnist_viewer.core.datasets import Dataset, load_dataset
-from mnist_viewer.core.generator import GeneratorConfig
-from mnist_viewer.core.render import render
-from mnist_viewer.core.sequence_io import save_sequences
-from mnist_viewer.core.sequences import generate
+from mnist_viewer.core.files import save_sequences
+from mnist_viewer.core.generation import GeneratorConfig, generate
+from mnist_viewer.core.generation.render import render
+from mnist_viewer.core.sources.datasets import Dataset, load_dataset
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "mnist"

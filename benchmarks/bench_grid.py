@@ -20,10 +20,9 @@ import pyqtgraph as pg
 from PyQt6.QtGui import QImage, QPainter
 from PyQt6.QtWidgets import QApplication
 
-from mnist_viewer.core.datasets import embedded_dataset
-from mnist_viewer.core.generator import GeneratorConfig
-from mnist_viewer.core.mosaic import GridLayout, mosaic
-from mnist_viewer.core.sequences import generate
+from mnist_viewer.core.generation import GeneratorConfig, generate
+from mnist_viewer.core.output.mosaic import GridLayout, mosaic
+from mnist_viewer.core.sources.datasets import embedded_dataset
 
 ROWS = COLS = 4
 SIZE = (640, 640)  # pixels of the view, like the grid dialog

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 from timing import best_of
 
-from mnist_viewer.core.datasets import embedded_dataset, open_dataset
-from mnist_viewer.core.idx import read_idx
+from mnist_viewer.core.sources.datasets import embedded_dataset, open_dataset
+from mnist_viewer.core.sources.idx import read_idx
 
 
 def plain_gzip_numpy(path: Path) -> np.ndarray:

@@ -21,9 +21,8 @@ os.environ.setdefault("MNIST_VIEWER_SETTINGS", os.path.join(tempfile.mkdtemp(), 
 
 from PyQt6.QtCore import QEventLoop, QTimer
 
-from mnist_viewer.core.datasets import embedded_dataset
-from mnist_viewer.core.generator import GeneratorConfig
-from mnist_viewer.core.sequences import generate
+from mnist_viewer.core.generation import GeneratorConfig, generate
+from mnist_viewer.core.sources.datasets import embedded_dataset
 from mnist_viewer.ui.app import application
 
 
@@ -44,8 +43,8 @@ def render_rate(view, model, frames: int) -> float:  # type: ignore[no-untyped-d
 def main() -> None:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
     app = application()
-    from mnist_viewer.ui.player_model import PlayerModel
-    from mnist_viewer.ui.sequence_view import SequenceView
+    from mnist_viewer.ui.player.model import PlayerModel
+    from mnist_viewer.ui.player.sequence_view import SequenceView
 
     seqset = generate(GeneratorConfig(num_sequences=4, frames=20, seed=0), embedded_dataset())
     model = PlayerModel()

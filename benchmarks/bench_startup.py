@@ -46,7 +46,7 @@ import mnist_viewer.cli  # what `mnist-viewer` imports first
 from mnist_viewer.ui.app import application, process_until
 
 app = application()
-from mnist_viewer.ui.main_window import MainWindow
+from mnist_viewer.ui.player.main_window import MainWindow
 
 win = MainWindow()
 win.show()

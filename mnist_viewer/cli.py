@@ -15,8 +15,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import __version__
 from .core.errors import Cancelled, DataError
+from .version import __version__
 
 COMMANDS = ("info", "generate", "export", "stats")
 

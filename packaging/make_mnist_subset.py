@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_viewer.core.datasets import open_dataset
-from mnist_viewer.core.idx import write_idx
+from mnist_viewer.core.sources.datasets import open_dataset
+from mnist_viewer.core.sources.idx import write_idx
 
 N_TRAIN = 200
 N_TEST = 50

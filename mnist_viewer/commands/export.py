@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..core import encoders, export
-from ..core.colormaps import COLORMAPS
 from ..core.errors import DataError
+from ..core.output import encoders, export
+from ..core.output.colormaps import COLORMAPS
 from ..core.sequences import SequenceSet
 from .inputs import add_layout_option, is_sequence_input, open_input
 
@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
             raise DataError(path, "is a sequence file; --stream exports the digits of a dataset")
         if args.boxes:
             raise DataError(path, "--boxes needs sequences; a digit stream has no boxes")
-        from ..core.datasets import load_dataset
+        from ..core.sources.datasets import load_dataset
 
         dataset = load_dataset(path, args.split)
         if args.start >= len(dataset):

@@ -8,8 +8,8 @@ import sys
 import time
 from typing import TextIO
 
-from ..core.generator import COMBINES, MOTIONS, GeneratorConfig
-from ..core.sequence_io import LAYOUTS
+from ..core.files import LAYOUTS
+from ..core.generation import COMBINES, MOTIONS, GeneratorConfig
 
 
 def _digits(text: str) -> int | tuple[int, int]:
@@ -126,10 +126,10 @@ class ProgressBar:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..core.datasets import load_dataset
+    from ..core.files import layout_for, save_sequences
+    from ..core.generation import generate
     from ..core.jobs import check_target
-    from ..core.sequence_io import layout_for, save_sequences
-    from ..core.sequences import generate
+    from ..core.sources.datasets import load_dataset
 
     layout = layout_for(args.out, args.layout)  # refuse a bad name before any work
     check_target(args.out)  # and a folder, FIFO or device as the target

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..core.datasets import open_dataset
+from ..core.sources.datasets import open_dataset
 from .inputs import add_layout_option, is_sequence_input
 
 
@@ -43,10 +43,10 @@ def describe_dataset(path: str | Path) -> dict[str, Any]:
 
 def describe(path: str | Path, layout: str | None = None) -> dict[str, Any]:
     """Describe ``path``, whichever kind of file it is."""
-    from ..core import sequence_io
+    from ..core import files as sequence_files
 
     if is_sequence_input(path, layout):
-        return sequence_io.describe_sequences(path, layout)
+        return sequence_files.describe_sequences(path, layout)
     return describe_dataset(path)
 
 

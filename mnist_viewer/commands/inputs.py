@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import DataError
-from ..core.sequence_io import LAYOUTS
+from ..core.files import LAYOUTS
 from ..core.sequences import SequenceSet
 
 LAYOUT_CHOICES = LAYOUTS
@@ -25,9 +25,9 @@ def add_layout_option(parser: argparse.ArgumentParser) -> None:
 
 def is_sequence_input(path: str | Path, layout: str | None = None) -> bool:
     """Whether INPUT is a sequence file (an explicit layout says so)."""
-    from ..core import sequence_io
+    from ..core import files as sequence_files
 
-    return layout is not None or bool(sequence_io.is_sequence_file(path))
+    return layout is not None or bool(sequence_files.is_sequence_file(path))
 
 
 def open_input(
@@ -39,23 +39,22 @@ def open_input(
 ) -> SequenceSet:
     """The sequence set in the file at ``path``, or one generated from the dataset at ``path``.
 
-    ``config`` holds :class:`~mnist_viewer.core.generator.GeneratorConfig` fields for a dataset
+    ``config`` holds :class:`~mnist_viewer.core.generation.GeneratorConfig` fields for a dataset
     INPUT (None values are left at their defaults).
     """
-    from ..core import sequence_io
-    from ..core.datasets import load_dataset
-    from ..core.generator import GeneratorConfig
-    from ..core.sequences import generate
+    from ..core import files as sequence_files
+    from ..core.generation import GeneratorConfig, generate
+    from ..core.sources.datasets import load_dataset
 
     if is_sequence_input(path, layout):
-        return sequence_io.open_sequences(path, layout)
+        return sequence_files.open_sequences(path, layout)
     try:
         dataset = load_dataset(path, split)
     except DataError as exc:
         if Path(path).suffix.lower() not in (".npy", ".npz") or not Path(path).is_file():
             raise
         try:  # say why it is not a sequence file either
-            sequence_io.open_sequences(path)
+            sequence_files.open_sequences(path)
         except DataError as seq_exc:
             raise DataError(path, f"as a sequence file: {seq_exc.problem}; as a dataset: "
                             f"{exc.problem}") from None

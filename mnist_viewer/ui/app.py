@@ -11,7 +11,7 @@ from pathlib import Path
 from PyQt6.QtCore import QEvent, QEventLoop, QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PyQt6.QtWidgets import QApplication, QWidget
 
-from .. import __version__
+from ..version import __version__
 
 SCREENSHOT_TIMEOUT = 60.0  # seconds to wait for the content before giving up
 SCREENSHOT_SIZE = (1100, 720)
@@ -100,7 +100,7 @@ def run_gui(args: argparse.Namespace) -> int:
             return _fail("no display found (set DISPLAY, or QT_QPA_PLATFORM=offscreen)")
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no screen
     app = application()
-    from .main_window import MainWindow  # after the QApplication, like every widget
+    from .player.main_window import MainWindow  # after the QApplication, like every widget
 
     window = MainWindow()
     seed = getattr(args, "seed", None)

@@ -15,11 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from ..core.datasets import SPLITS, Dataset, load_dataset, open_dataset
 from ..core.errors import DataError
+from ..core.generation import generate
 from ..core.jobs import Cancel, Progress, check_cancel, report
-from ..core.overlays import labels_text
-from ..core.sequences import ArraySequenceSet, SequenceSet, generate
+from ..core.output.overlays import labels_text
+from ..core.sequences import ArraySequenceSet, SequenceSet
+from ..core.sources.datasets import SPLITS, Dataset, load_dataset, open_dataset
 
 MODES = ("moving", "single", "stream")
 MODE_LABELS = {"moving": "Moving MNIST", "single": "Single digit", "stream": "Digit stream",
@@ -38,7 +39,7 @@ class DataSource:
     path: str | None = None
 
     def argument(self) -> str | None:
-        """The ``source`` argument of :func:`~mnist_viewer.core.datasets.load_dataset`."""
+        """The ``source`` argument of :func:`~mnist_viewer.core.sources.datasets.load_dataset`."""
         if self.kind == "auto":
             return None
         if self.kind == "path":
@@ -117,7 +118,7 @@ def generated(config: Any, dataset: Dataset, mode: str = "moving") -> Content:
 
 def is_sequence_path(path: str | os.PathLike[str]) -> bool:
     """Whether a path is a sequence file (a cheap look at its headers) rather than a dataset."""
-    from ..core.sequence_io import is_sequence_file  # imported when needed: faster start-up
+    from ..core.files import is_sequence_file  # imported when needed: faster start-up
 
     return Path(path).is_file() and is_sequence_file(path)
 
@@ -126,7 +127,7 @@ def open_sequence_file(path: str | os.PathLike[str], progress: Progress | None =
                        cancel: Cancel | None = None, layout: str | None = None) -> Content:
     """A sequence file, in any layout the core knows (memory-mapped where possible);
     ``layout`` overrides the one detected."""
-    from ..core.sequence_io import open_sequences
+    from ..core.files import open_sequences
 
     check_cancel(cancel)
     report(progress, 0, 1)

@@ -16,7 +16,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from .. import __version__
+from ..version import __version__
 
 ATTRIBUTION = (
     "The MNIST database of handwritten digits is by Yann LeCun, Corinna Cortes and "

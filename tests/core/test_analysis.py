@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from mnist_viewer.core import analysis
-from mnist_viewer.core.datasets import Dataset, load_dataset
 from mnist_viewer.core.errors import Cancelled
-from mnist_viewer.core.generator import GeneratorConfig
+from mnist_viewer.core.generation import GeneratorConfig, generate
 from mnist_viewer.core.ground_truth import GroundTruth
-from mnist_viewer.core.sequences import ArraySequenceSet, generate
+from mnist_viewer.core.sequences import ArraySequenceSet
+from mnist_viewer.core.sources.datasets import Dataset, load_dataset
 
 CANVAS = 64
 PATCH = 28

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_viewer.core import datasets
-from mnist_viewer.core.datasets import embedded_dataset, load_dataset, open_dataset
 from mnist_viewer.core.errors import DataError
-from mnist_viewer.core.idx import read_idx
+from mnist_viewer.core.sources import datasets
+from mnist_viewer.core.sources.datasets import embedded_dataset, load_dataset, open_dataset
+from mnist_viewer.core.sources.idx import read_idx
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -147,7 +147,7 @@ def test_not_a_zip_npz(tmp_path: Path) -> None:
 
 
 def test_download_cache_comes_before_the_keras_cache(tmp_path: Path, mnist_dir: Path) -> None:
-    from mnist_viewer.core import download
+    from mnist_viewer.core.sources import download
 
     cache = download.mnist_cache_path()  # under the isolated MNIST_VIEWER_CACHE of the test
     cache.mkdir(parents=True)

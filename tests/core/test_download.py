@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from mnist_viewer.core import download
 from mnist_viewer.core.errors import Cancelled, DataError
+from mnist_viewer.core.sources import download
 
 TRAIN_LABELS = "train-labels-idx1-ubyte"
 TEST_LABELS = "t10k-labels-idx1-ubyte"

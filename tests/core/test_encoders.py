@@ -11,14 +11,15 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from mnist_viewer.core import encoders as enc
-from mnist_viewer.core import export as exp
-from mnist_viewer.core import overlays as ovl
-from mnist_viewer.core.colormaps import COLORMAPS, apply_colormap, colormap
-from mnist_viewer.core.datasets import load_dataset
 from mnist_viewer.core.errors import Cancelled, DataError
 from mnist_viewer.core.ground_truth import GroundTruth
+from mnist_viewer.core.output import encoders as enc
+from mnist_viewer.core.output import export as exp
+from mnist_viewer.core.output import gif as gif_writer
+from mnist_viewer.core.output import overlays as ovl
+from mnist_viewer.core.output.colormaps import COLORMAPS, apply_colormap, colormap
 from mnist_viewer.core.sequences import ArraySequenceSet
+from mnist_viewer.core.sources.datasets import load_dataset
 
 T = 20
 
@@ -458,7 +459,7 @@ def test_read_only_folder(tmp_path, frames, monkeypatch, name) -> None:
 def test_failure_while_encoding_keeps_the_old_file(tmp_path, frames, monkeypatch) -> None:
     target = tmp_path / "out.gif"
     target.write_bytes(b"precious")
-    original = enc._gif_image_data
+    original = gif_writer._gif_image_data
     count = iter(range(100))
 
     def failing(indices):
@@ -466,7 +467,7 @@ def test_failure_while_encoding_keeps_the_old_file(tmp_path, frames, monkeypatch
             raise OSError(28, "No space left on device")
         return original(indices)
 
-    monkeypatch.setattr(enc, "_gif_image_data", failing)
+    monkeypatch.setattr(gif_writer, "_gif_image_data", failing)
     with pytest.raises(OSError, match="No space"):
         enc.write_gif(target, frames)
     assert target.read_bytes() == b"precious"

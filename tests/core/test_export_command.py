@@ -10,10 +10,10 @@ import pytest
 from PIL import Image, ImageSequence
 
 from mnist_viewer import cli
-from mnist_viewer.core.datasets import load_dataset
-from mnist_viewer.core.generator import GeneratorConfig
-from mnist_viewer.core.sequence_io import open_sequences, save_sequences
-from mnist_viewer.core.sequences import ArraySequenceSet, generate
+from mnist_viewer.core.files import open_sequences, save_sequences
+from mnist_viewer.core.generation import GeneratorConfig, generate
+from mnist_viewer.core.sequences import ArraySequenceSet
+from mnist_viewer.core.sources.datasets import load_dataset
 
 N, T = 12, 20
 

@@ -10,10 +10,9 @@ import pytest
 
 from mnist_viewer.cli import main
 from mnist_viewer.commands.generate import ProgressBar
-from mnist_viewer.core.datasets import load_dataset
-from mnist_viewer.core.generator import GeneratorConfig
-from mnist_viewer.core.sequence_io import open_sequences
-from mnist_viewer.core.sequences import generate
+from mnist_viewer.core.files import open_sequences
+from mnist_viewer.core.generation import GeneratorConfig, generate
+from mnist_viewer.core.sources.datasets import load_dataset
 
 
 def test_generate_npz_matches_the_library(tmp_path, mnist_dir, capsys):

@@ -8,16 +8,16 @@ import math
 import numpy as np
 import pytest
 
-from mnist_viewer.core.datasets import Dataset, load_dataset
 from mnist_viewer.core.errors import DataError
-from mnist_viewer.core.generator import (
+from mnist_viewer.core.generation import (
+    GeneratedSequenceSet,
     GeneratorConfig,
-    draw,
+    generate,
     ground_truth,
-    ink_boxes,
-    trajectories,
 )
-from mnist_viewer.core.sequences import GeneratedSequenceSet, generate
+from mnist_viewer.core.generation.motion import draw, trajectories
+from mnist_viewer.core.generation.truth import ink_boxes
+from mnist_viewer.core.sources.datasets import Dataset, load_dataset
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from mnist_viewer.core.errors import DataError
-from mnist_viewer.core.idx import read_header, read_idx, write_idx
+from mnist_viewer.core.sources.idx import read_header, read_idx, write_idx
 
 TRAIN_IMAGES_SHA = "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_viewer.core import keras_source
 from mnist_viewer.core.errors import DataError
+from mnist_viewer.core.sources import keras as keras_source
 
 tf_installed = importlib.util.find_spec("tensorflow") is not None
 
@@ -85,7 +85,7 @@ def test_import_does_not_import_tensorflow(tmp_path: Path) -> None:
     code = textwrap.dedent(
         """
         import sys
-        import mnist_viewer.core.keras_source as ks
+        import mnist_viewer.core.sources.keras as ks
         assert ks.tensorflow_available(), "fake tensorflow not found on the path"
         print(ks.keras_cache_file("mnist"))
         print("tensorflow" in sys.modules)

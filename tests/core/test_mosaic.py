@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnist_viewer.core.datasets import load_dataset
-from mnist_viewer.core.mosaic import GAP_FILL, GridLayout, mosaic, mosaic_shape
+from mnist_viewer.core.output.mosaic import GAP_FILL, GridLayout, mosaic, mosaic_shape
+from mnist_viewer.core.sources.datasets import load_dataset
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnist_viewer.core.datasets import Dataset, load_dataset
-from mnist_viewer.core.generator import GeneratorConfig, ground_truth
+from mnist_viewer.core.generation import GeneratorConfig, ground_truth
+from mnist_viewer.core.generation.render import render, render_frame, subset_digits
 from mnist_viewer.core.ground_truth import GroundTruth
-from mnist_viewer.core.render import render, render_frame, subset_digits
+from mnist_viewer.core.sources.datasets import Dataset, load_dataset
 
 
 @pytest.fixture(scope="module")

@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 
 from mnist_viewer.cli import main
-from mnist_viewer.core import encoders as enc
-from mnist_viewer.core import sequence_io
-from mnist_viewer.core.datasets import open_dataset
+from mnist_viewer.core import files as sequence_files
 from mnist_viewer.core.errors import DataError
-from mnist_viewer.core.generator import GeneratorConfig
+from mnist_viewer.core.files import save_sequences
+from mnist_viewer.core.generation import GeneratorConfig
 from mnist_viewer.core.jobs import atomic_path
-from mnist_viewer.core.sequence_io import save_sequences
+from mnist_viewer.core.output import encoders as enc
 from mnist_viewer.core.sequences import ArraySequenceSet, to_uint8
+from mnist_viewer.core.sources.datasets import open_dataset
 
 PB = (2**25, 2**25)  # a petabyte of uint8: no machine can allocate it
 
@@ -79,7 +79,7 @@ def test_compressed_sequence_member_with_forged_size_is_refused(tmp_path) -> Non
     path = write_zip(tmp_path / "seq.npz",
                      {"frames.npy": npy_bytes(frames, shape=(2**30, 20, 64, 64))})
     with pytest.raises(DataError, match=r"frames.*truncated"):
-        sequence_io.open_sequences(path)
+        sequence_files.open_sequences(path)
     assert main(["info", str(path)]) == 2
 
 
@@ -306,7 +306,7 @@ def test_nan_sequence_file_opens_without_warnings(tmp_path) -> None:
     np.save(tmp_path / "f.npy", frames)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        seqs = sequence_io.open_sequences(tmp_path / "f.npy")
+        seqs = sequence_files.open_sequences(tmp_path / "f.npy")
         got = seqs.chunk(0, 2)
     assert got[1, 3, 2, 2] == 0
     assert got[0, 0, 0, 0] == np.uint8(np.rint(frames[0, 0, 0, 0] * 255))
@@ -319,10 +319,10 @@ def test_npy_is_always_a_sequence_file(tmp_path) -> None:
     bad = tmp_path / "mnist.npy"
     bad.write_bytes(b"PK\x03\x04 not really")
     (tmp_path / "text.npy").write_text("hello")
-    assert sequence_io.is_sequence_file(bad)
-    assert sequence_io.is_sequence_file(tmp_path / "text.npy")
+    assert sequence_files.is_sequence_file(bad)
+    assert sequence_files.is_sequence_file(tmp_path / "text.npy")
     with pytest.raises(DataError, match=r"not a valid \.npy file \(bad magic\)"):
-        sequence_io.open_sequences(tmp_path / "text.npy")
+        sequence_files.open_sequences(tmp_path / "text.npy")
 
 
 def test_npz_is_a_sequence_file_unless_keras(tmp_path) -> None:
@@ -330,11 +330,11 @@ def test_npz_is_a_sequence_file_unless_keras(tmp_path) -> None:
     write_zip(tmp_path / "keras.npz", keras_members(rng))
     write_zip(tmp_path / "other.npz", {"whatever.npy": npy_bytes(np.zeros(3, np.uint8))})
     (tmp_path / "junk.npz").write_text("not a zip")
-    assert not sequence_io.is_sequence_file(tmp_path / "keras.npz")
-    assert sequence_io.is_sequence_file(tmp_path / "other.npz")
-    assert sequence_io.is_sequence_file(tmp_path / "junk.npz")
+    assert not sequence_files.is_sequence_file(tmp_path / "keras.npz")
+    assert sequence_files.is_sequence_file(tmp_path / "other.npz")
+    assert sequence_files.is_sequence_file(tmp_path / "junk.npz")
     with pytest.raises(DataError, match=r"not a valid \.npz \(zip\) file"):
-        sequence_io.open_sequences(tmp_path / "junk.npz")
+        sequence_files.open_sequences(tmp_path / "junk.npz")
 
 
 def test_cli_non_zip_npz_is_not_a_pickle_message(tmp_path, capsys) -> None:
@@ -349,7 +349,7 @@ def test_cli_non_zip_npz_is_not_a_pickle_message(tmp_path, capsys) -> None:
 def test_layout_choices_are_the_sequence_layouts() -> None:
     from mnist_viewer.commands import inputs
 
-    assert inputs.LAYOUT_CHOICES is sequence_io.LAYOUTS
+    assert inputs.LAYOUT_CHOICES is sequence_files.LAYOUTS
 
 
 # ----------------------------------------------------------------------- 8. --workers
@@ -383,7 +383,7 @@ def test_npz_member_with_unsupported_compression_is_one_line(tmp_path) -> None:
         data[pos + at:pos + at + 2] = (99).to_bytes(2, "little")
     path.write_bytes(bytes(data))
     with pytest.raises(DataError, match="frames"):
-        sequence_io.open_sequences(path)
+        sequence_files.open_sequences(path)
     keras = tmp_path / "mnist.npz"
     keras.write_bytes(bytes(data).replace(b"frames.npy", b"x_test.npy"))
     with pytest.raises(DataError, match="x_test"):
@@ -394,7 +394,7 @@ def test_export_functions_refuse_a_bad_target_before_rendering(tmp_path) -> None
     import pytest as _pytest
 
     from mnist_viewer.core.errors import DataError
-    from mnist_viewer.core.export import export_grid, export_sequence, export_sequences
+    from mnist_viewer.core.output.export import export_grid, export_sequence, export_sequences
     from mnist_viewer.core.sequences import SequenceSet
 
     class Untouchable(SequenceSet):
@@ -414,8 +414,8 @@ def test_a_folder_named_like_a_gif_is_not_filled_with_frames(tmp_path) -> None:
     import numpy as np
     import pytest as _pytest
 
-    from mnist_viewer.core.encoders import export_format, export_frames
     from mnist_viewer.core.errors import DataError
+    from mnist_viewer.core.output.encoders import export_format, export_frames
 
     folder = tmp_path / "clip.gif"
     folder.mkdir()

@@ -11,17 +11,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_viewer.core.datasets import Dataset, load_dataset
 from mnist_viewer.core.errors import Cancelled, DataError
-from mnist_viewer.core.generator import GeneratorConfig
-from mnist_viewer.core.sequence_io import (
+from mnist_viewer.core.files import (
     describe_sequences,
     is_sequence_file,
     npy_layout,
     open_sequences,
     save_sequences,
 )
-from mnist_viewer.core.sequences import ArraySequenceSet, GeneratedSequenceSet, generate
+from mnist_viewer.core.generation import GeneratedSequenceSet, GeneratorConfig, generate
+from mnist_viewer.core.sequences import ArraySequenceSet
+from mnist_viewer.core.sources.datasets import Dataset, load_dataset
 
 GT_KEYS = ("labels", "digit_index", "positions", "start", "velocity", "boxes")
 

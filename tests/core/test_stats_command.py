@@ -10,9 +10,8 @@ import numpy as np
 import pytest
 
 from mnist_viewer.cli import main
-from mnist_viewer.core.datasets import load_dataset
-from mnist_viewer.core.generator import GeneratorConfig
-from mnist_viewer.core.sequences import generate
+from mnist_viewer.core.generation import GeneratorConfig, generate
+from mnist_viewer.core.sources.datasets import load_dataset
 
 
 @pytest.fixture(scope="module")

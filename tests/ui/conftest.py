@@ -11,9 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_viewer.core.datasets import embedded_dataset
-from mnist_viewer.core.generator import GeneratorConfig
-from mnist_viewer.core.sequences import generate
+from mnist_viewer.core.generation import GeneratorConfig, generate
+from mnist_viewer.core.sources.datasets import embedded_dataset
 
 # Offscreen, before any QApplication exists, on a 1920x1080 screen (the default 800x600
 # screen would clamp restored window geometry).
@@ -57,7 +56,7 @@ def digit_frames() -> np.ndarray:
 @pytest.fixture
 def window(qtbot):  # type: ignore[no-untyped-def]
     """A shown main window (no content yet); closed, with its jobs stopped, at teardown."""
-    from mnist_viewer.ui.main_window import MainWindow
+    from mnist_viewer.ui.player.main_window import MainWindow
 
     win = MainWindow()
     win.message_boxes = False

@@ -18,10 +18,11 @@ from PIL import Image, ImageSequence
 from PyQt6.QtCore import Qt, QThreadPool
 from PyQt6.QtGui import QStandardItemModel
 
-from mnist_viewer.core import export
-from mnist_viewer.core.colormaps import colormap
-from mnist_viewer.core.mosaic import GAP_FILL
-from mnist_viewer.ui import export_dialog, export_worker
+from mnist_viewer.core.output import export
+from mnist_viewer.core.output.colormaps import colormap
+from mnist_viewer.core.output.mosaic import GAP_FILL
+from mnist_viewer.ui.export import dialog as export_dialog
+from mnist_viewer.ui.export import worker as export_worker
 
 
 def read_gif(path: Path) -> tuple[np.ndarray, list[int], dict]:
@@ -447,7 +448,7 @@ def test_options_follow_the_player_until_edited_here(qtbot, window, dialog) -> N
 
 
 def test_grid_export_defaults_to_the_grid_dialog(qtbot, window, wait_idle) -> None:
-    from mnist_viewer.ui.grid_dialog import MAX_SIDE
+    from mnist_viewer.ui.grid.dialog import MAX_SIDE
 
     window.start()
     wait_idle(window)
@@ -469,7 +470,7 @@ def test_grid_export_defaults_to_the_grid_dialog(qtbot, window, wait_idle) -> No
 
 
 def test_captions_and_boxes_choices_are_remembered(qtbot, window, dialog, tmp_path) -> None:
-    from mnist_viewer.ui.export_dialog import ExportDialog
+    from mnist_viewer.ui.export.dialog import ExportDialog
 
     dialog.captions_check.setChecked(True)
     dialog.boxes_check.setChecked(True)

@@ -7,10 +7,10 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QKeySequence
 from PyQt6.QtWidgets import QApplication
 
-from mnist_viewer.core.datasets import embedded_dataset
-from mnist_viewer.core.generator import GeneratorConfig
+from mnist_viewer.core.generation import GeneratorConfig
+from mnist_viewer.core.sources.datasets import embedded_dataset
 from mnist_viewer.ui import content as ct
-from mnist_viewer.ui.generator_panel import GeneratorPanel
+from mnist_viewer.ui.player.generator_panel import GeneratorPanel
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from PIL import Image
 from PyQt6.QtCore import QPointF, Qt
 from PyQt6.QtWidgets import QApplication
 
-from mnist_viewer.core.datasets import embedded_dataset
-from mnist_viewer.core.generator import GeneratorConfig
-from mnist_viewer.core.mosaic import GAP_FILL
+from mnist_viewer.core.generation import GeneratorConfig
+from mnist_viewer.core.output.mosaic import GAP_FILL
+from mnist_viewer.core.sources.datasets import embedded_dataset
 from mnist_viewer.ui import content as ct
 
 
@@ -197,7 +197,7 @@ def test_grid_screenshot(tmp_path: Path) -> None:
 
 
 def test_grid_follows_the_main_views_colour_map(qtbot, window, wait_idle) -> None:  # type: ignore[no-untyped-def]
-    from mnist_viewer.core.colormaps import colormap
+    from mnist_viewer.core.output.colormaps import colormap
 
     window.start()
     wait_idle(window)
@@ -242,7 +242,7 @@ def test_play_button_is_the_main_windows_play_action(qtbot, moving, grid) -> Non
 
 
 def test_the_grid_layout_is_remembered(qtbot, window, wait_idle) -> None:  # type: ignore[no-untyped-def]
-    from mnist_viewer.ui.grid_dialog import create_dialog
+    from mnist_viewer.ui.grid.dialog import create_dialog
 
     window.start()
     wait_idle(window)

@@ -11,9 +11,9 @@ from PyQt6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PyQt6.QtGui import QDragEnterEvent, QDropEvent
 from PyQt6.QtWidgets import QApplication
 
-from mnist_viewer.core.datasets import embedded_path
+from mnist_viewer.core.sources.datasets import embedded_path
 from mnist_viewer.ui import content as ct
-from mnist_viewer.ui.menus import TOOLS
+from mnist_viewer.ui.player.menus import TOOLS
 
 
 def read_idx_gz(path: Path) -> np.ndarray:
@@ -193,7 +193,7 @@ def test_opening_sequence_files(qtbot, window, wait_idle, tmp_path, digit_frames
         path = tmp_path / "moving1.npy"
         np.save(path, frames[:, :, np.newaxis])
     else:  # written by the core; frames compared with the independent array anyway
-        from mnist_viewer.core.sequence_io import save_sequences
+        from mnist_viewer.core.files import save_sequences
         from mnist_viewer.core.sequences import ArraySequenceSet
 
         path = tmp_path / f"{layout}.npz"
@@ -277,7 +277,7 @@ def test_bad_generator_settings_are_reported(qtbot, window, wait_idle) -> None:
 
 
 def test_settings_persist_across_a_restart(qtbot, window, wait_idle, tmp_path, digit_frames):
-    from mnist_viewer.ui.main_window import MainWindow
+    from mnist_viewer.ui.player.main_window import MainWindow
 
     path = tmp_path / "seqs.npy"
     np.save(path, digit_frames)
@@ -340,7 +340,7 @@ def test_menus_and_help(qtbot, window, wait_idle) -> None:
     for library in ("Qt", "PyQt6", "pyqtgraph", "numpy"):
         assert _visible_text(window, f"<td>{library}</td>")
     window.menus.shortcuts.trigger()
-    from mnist_viewer.ui.menus import shortcut_rows
+    from mnist_viewer.ui.player.menus import shortcut_rows
 
     rows = dict((what, keys) for keys, what in shortcut_rows(window))
     assert rows["Play"] == "Space" and "Left" in rows["Step Back"] and "PgDown" in rows[
@@ -415,7 +415,7 @@ def test_pixel_under_the_cursor_goes_to_the_status_bar(qtbot, window, wait_idle)
 
 def test_tool_dialogs_open_through_create_dialog(qtbot, window, wait_idle, tmp_path,
                                                 monkeypatch) -> None:
-    from mnist_viewer.ui import menus
+    from mnist_viewer.ui.player import menus
 
     (tmp_path / "fake_grid_tool.py").write_text(
         "from PyQt6.QtWidgets import QDialog\n"
@@ -435,7 +435,7 @@ def test_tool_dialogs_open_through_create_dialog(qtbot, window, wait_idle, tmp_p
 
 
 def test_download_runs_in_the_background(qtbot, window, monkeypatch, tmp_path) -> None:
-    from mnist_viewer.core import download
+    from mnist_viewer.core.sources import download
 
     reports = []
 
@@ -533,7 +533,7 @@ def test_a_recent_file_that_is_gone_leaves_the_list(qtbot, window, wait_idle, tm
 def test_download_asks_first_and_does_nothing_when_declined(qtbot, window, monkeypatch) -> None:
     from PyQt6.QtWidgets import QMessageBox
 
-    import mnist_viewer.ui.main_window as mw
+    import mnist_viewer.ui.player.main_window as mw
 
     asked: list[str] = []
 
@@ -550,7 +550,7 @@ def test_download_asks_first_and_does_nothing_when_declined(qtbot, window, monke
 
 
 def test_digit_labels_do_not_sit_on_each_other() -> None:
-    from mnist_viewer.ui.sequence_view import label_place
+    from mnist_viewer.ui.player.sequence_view import label_place
 
     placed: list[tuple[float, float]] = []
     first = label_place(10, 20, 30, 45, placed)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mnist_viewer.core.sequences import ArraySequenceSet
-from mnist_viewer.ui.player_model import PlayerModel
+from mnist_viewer.ui.player.model import PlayerModel
 
 
 class FakeClock:

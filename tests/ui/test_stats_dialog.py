@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 from PyQt6.QtCore import Qt
 
-from mnist_viewer.core.datasets import embedded_dataset
-from mnist_viewer.core.generator import GeneratorConfig
+from mnist_viewer.core.generation import GeneratorConfig
 from mnist_viewer.core.sequences import ArraySequenceSet, SequenceSet
+from mnist_viewer.core.sources.datasets import embedded_dataset
 from mnist_viewer.ui import content as ct
 
 

@@ -1,0 +1,20 @@
+"""Moving MNIST generation: GeneratorConfig, the motion models, rendering, ground truth and the
+lazily generated sequence sets.
+
+May import: the core's shared leaves and :mod:`..sources` (the digits). Never files, analysis,
+output, Qt, ui or commands.
+"""
+
+from .config import COMBINES, MAX_SEQUENCE_BYTES, MOTIONS, GeneratorConfig
+from .sets import GeneratedSequenceSet, generate
+from .truth import ground_truth
+
+__all__ = [
+    "COMBINES",
+    "MAX_SEQUENCE_BYTES",
+    "MOTIONS",
+    "GeneratedSequenceSet",
+    "GeneratorConfig",
+    "generate",
+    "ground_truth",
+]

@@ -1,0 +1,237 @@
+"""What to export: one sequence, a range of sequences, a grid page or the digit stream.
+
+Builds the (decorated) frames from a :class:`~.sequences.SequenceSet` or a dataset and writes
+them with :func:`.encoders.export_frames`, by the target's extension.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..jobs import Cancel, Progress, check_cancel, report
+from ..sequences import SequenceSet
+from .encoders import check_export_target, export_format, export_frames
+from .mosaic import GAP_FILL, mosaic
+from .overlays import decorate, labels_text
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """Everything an export needs besides what to export (the export dialog fills one in)."""
+
+    fps: float = 10.0
+    scale: int = 1
+    loop: bool = True  # GIF: loop forever, or play once
+    colormap: str | None = None  # None or "grey": greyscale; see colormaps.COLORMAPS
+    codec: str = "mjpg"  # AVI: "mjpg" or "ffv1" (lossless)
+    captions: bool = False  # frame number, sequence index and labels burned in
+    boxes: bool = False  # ground-truth boxes burned in (when the set has ground truth)
+    gap: int = 1  # grid separators, in source pixels
+    sheet_cols: int | None = None  # PNG sheets: frames per row
+
+
+def sequence_frames(
+    seqs: SequenceSet, index: int, *, scale: int = 1, captions: bool = False, boxes: bool = False
+) -> np.ndarray:
+    """Frames of one sequence, upscaled, with the frame number (top left) and labels (bottom
+    left) as captions and the ground-truth boxes, when asked for and known."""
+    return _decorated(seqs, index, seqs.sequence(index), scale, captions, boxes)
+
+
+def _decorated(
+    seqs: SequenceSet,
+    index: int,
+    frames: np.ndarray,
+    scale: int,
+    captions: bool,
+    boxes: bool,
+    top_right: str | None = None,
+) -> np.ndarray:
+    """Sequence ``index``'s frames upscaled, with frame numbers, labels and boxes as asked."""
+    gt = seqs.ground_truth
+    return decorate(
+        frames,
+        scale=scale,
+        top_left=[str(k) for k in range(len(frames))] if captions else None,
+        top_right=top_right,
+        bottom_left=labels_text(gt.labels[index]) if captions and gt is not None else None,
+        boxes=gt.boxes[index] if boxes and gt is not None else None,
+    )
+
+
+def grid_pages(num_sequences: int, rows: int, cols: int) -> int:
+    """How many rows×cols pages ``num_sequences`` sequences fill."""
+    return max(1, math.ceil(num_sequences / (rows * cols)))
+
+
+def grid_frames(
+    seqs: SequenceSet,
+    rows: int,
+    cols: int,
+    *,
+    page: int = 0,
+    scale: int = 1,
+    gap: int = 1,
+    captions: bool = False,
+    boxes: bool = False,
+    fill: int = GAP_FILL,
+) -> np.ndarray:
+    """(T, Hm, Wm): sequences page*rows*cols onwards tiled rows×cols over their T frames.
+
+    Each cell is decorated like :func:`sequence_frames` (plus its sequence index, top right);
+    the separators are ``gap * scale`` pixels, so without overlays this is the upscaled mosaic.
+    """
+    if page < 0 or page >= grid_pages(len(seqs), rows, cols):
+        raise IndexError(f"page {page} out of range 0..{grid_pages(len(seqs), rows, cols) - 1}")
+    start = page * rows * cols
+    stop = min(start + rows * cols, len(seqs))
+    chunk = seqs.chunk(start, stop)
+    t = chunk.shape[1]
+    cells = np.empty((stop - start, t, chunk.shape[2] * scale, chunk.shape[3] * scale), np.uint8)
+    for k, index in enumerate(range(start, stop)):
+        cells[k] = _decorated(seqs, index, chunk[k], scale, captions, boxes,
+                              top_right=f"#{index}" if captions else None)
+    return mosaic(cells, rows, cols, gap * scale, fill)
+
+
+def stream_frames(
+    images: np.ndarray,
+    labels: np.ndarray | None = None,
+    *,
+    start: int = 0,
+    count: int | None = None,
+    scale: int = 1,
+    captions: bool = False,
+) -> np.ndarray:
+    """Consecutive dataset digits ``start:start+count`` as frames, with their index (top left)
+    and label (bottom left) as captions when asked for."""
+    stop = len(images) if count is None else min(len(images), start + count)
+    if not 0 <= start < stop:
+        raise IndexError(f"no digits in {start}:{stop} of {len(images)}")
+    frames = np.asarray(images[start:stop])
+    return decorate(
+        frames,
+        scale=scale,
+        top_left=[f"#{i}" for i in range(start, stop)] if captions else None,
+        bottom_left=[str(int(v)) for v in labels[start:stop]]
+        if captions and labels is not None
+        else None,
+    )
+
+
+def _encode(
+    path: str | os.PathLike[str],
+    frames: np.ndarray,
+    options: ExportOptions,
+    progress: Progress | None,
+    cancel: Cancel | None,
+) -> Path:
+    return export_frames(
+        path, frames, fps=options.fps, loop=options.loop, colormap=options.colormap,
+        codec=options.codec, sheet_cols=options.sheet_cols, progress=progress, cancel=cancel,
+    )
+
+
+def _check(path: str | os.PathLike[str]) -> None:
+    """The format by extension and the target, before any frame is rendered."""
+    check_export_target(path, directory=export_format(path) == "frames")
+
+
+def export_sequence(
+    path: str | os.PathLike[str],
+    seqs: SequenceSet,
+    index: int,
+    options: ExportOptions = ExportOptions(),
+    *,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> Path:
+    """Export sequence ``index`` (format by extension, see :func:`export_format`)."""
+    _check(path)
+    frames = sequence_frames(
+        seqs, index, scale=options.scale, captions=options.captions, boxes=options.boxes
+    )
+    return _encode(path, frames, options, progress, cancel)
+
+
+def range_paths(path: str | os.PathLike[str], start: int, stop: int) -> list[Path]:
+    """``name.gif`` → ``name_0003.gif``... for sequences start..stop-1 (at least 4 digits)."""
+    path = Path(path)
+    digits = max(4, len(str(max(stop - 1, 0))))
+    return [path.with_name(f"{path.stem}_{i:0{digits}d}{path.suffix}") for i in range(start, stop)]
+
+
+def export_sequences(
+    path: str | os.PathLike[str],
+    seqs: SequenceSet,
+    start: int,
+    stop: int,
+    options: ExportOptions = ExportOptions(),
+    *,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> list[Path]:
+    """Export sequences start..stop-1, one file each (:func:`range_paths`).
+
+    Progress counts frames over the whole range. On cancel or failure the files already
+    finished stay (each is complete); the one in progress leaves nothing behind.
+    """
+    if not 0 <= start < stop <= len(seqs):
+        raise IndexError(f"sequences {start}:{stop} out of range 0..{len(seqs)}")
+    paths = range_paths(path, start, stop)
+    for target in paths:
+        _check(target)
+    total = (stop - start) * seqs.num_frames
+    for k, (index, target) in enumerate(zip(range(start, stop), paths, strict=True)):
+        done = k * seqs.num_frames
+
+        def step(d: int, _t: int, done: int = done) -> None:
+            report(progress, done + d, total)
+
+        check_cancel(cancel)
+        export_sequence(target, seqs, index, options, progress=step, cancel=cancel)
+    return paths
+
+
+def export_grid(
+    path: str | os.PathLike[str],
+    seqs: SequenceSet,
+    rows: int,
+    cols: int,
+    options: ExportOptions = ExportOptions(),
+    *,
+    page: int = 0,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> Path:
+    """Export one rows×cols page of sequences as a mosaic over their T frames."""
+    _check(path)
+    frames = grid_frames(
+        seqs, rows, cols, page=page, scale=options.scale, gap=options.gap,
+        captions=options.captions, boxes=options.boxes,
+    )
+    return _encode(path, frames, options, progress, cancel)
+
+
+def export_stream(
+    path: str | os.PathLike[str],
+    images: np.ndarray,
+    labels: np.ndarray | None = None,
+    options: ExportOptions = ExportOptions(),
+    *,
+    start: int = 0,
+    count: int | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> Path:
+    """Export consecutive dataset digits (``Dataset.images``/``labels``) as frames."""
+    _check(path)
+    frames = stream_frames(
+        images, labels, start=start, count=count, scale=options.scale, captions=options.captions
+    )
+    return _encode(path, frames, options, progress, cancel)

@@ -1,0 +1,168 @@
+"""Video writers: AVI through OpenCV ``VideoWriter`` (MJPG lossy or FFV1 lossless) and MP4 (H.264
+through imageio-ffmpeg, the optional extra ``mp4``); each file is read back to confirm.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataError
+from ..jobs import Cancel, Progress, atomic_path, check_cancel, report
+from .frames import (
+    check_export_target,
+    check_fps,
+    check_frames,
+    check_scale,
+    colour_table,
+    output_frames,
+)
+
+AVI_CODECS = {"mjpg": "MJPG", "ffv1": "FFV1"}
+"""AVI codec names accepted by :func:`write_avi` → OpenCV FourCC."""
+
+# --------------------------------------------------------------------------- AVI / MP4
+
+
+def _cv2() -> Any:
+    """OpenCV, with the ffmpeg messages it prints on unreadable files turned off (unless the
+    user set ``OPENCV_FFMPEG_LOGLEVEL``): failures are reported as DataError instead."""
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    import cv2
+
+    return cv2
+
+
+def write_avi(
+    path: str | os.PathLike[str],
+    frames: np.ndarray,
+    *,
+    fps: float = 10.0,
+    scale: int = 1,
+    codec: str = "mjpg",
+    colormap: str | np.ndarray | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> Path:
+    """AVI through OpenCV: ``codec`` "mjpg" (lossy, small) or "ffv1" (lossless).
+
+    The file is read back with ``cv2.VideoCapture`` to confirm its frame count and size.
+    """
+    cv2 = _cv2()
+    path = Path(path)
+    frames = check_frames(frames)
+    scale = check_scale(scale)
+    fps = check_fps(fps)
+    table = colour_table(colormap, frames)
+    if codec.lower() not in AVI_CODECS:
+        raise ValueError(f"unknown AVI codec {codec!r}; choose from {', '.join(AVI_CODECS)}")
+    fourcc = AVI_CODECS[codec.lower()]
+    check_export_target(path)
+    t, h, w = frames.shape[:3]
+    size = (w * scale, h * scale)
+    colour = frames.ndim == 4 or table is not None
+    with atomic_path(path, suffix=".avi") as work:
+        level = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+        try:
+            writer = cv2.VideoWriter(
+                str(work), cv2.VideoWriter_fourcc(*fourcc), fps, size, isColor=colour
+            )
+        finally:
+            cv2.utils.logging.setLogLevel(level)
+        if not writer.isOpened():
+            raise DataError(path, f"OpenCV cannot write AVI with codec {fourcc}")
+        try:
+            for k, frame in enumerate(output_frames(frames, scale, table)):
+                check_cancel(cancel)
+                writer.write(np.ascontiguousarray(frame[..., ::-1] if colour else frame))
+                report(progress, k + 1, t)
+        finally:
+            writer.release()
+        _confirm_video(path, work, t, size)
+    return path
+
+
+def _confirm_video(path: Path, work: Path, count: int, size: tuple[int, int]) -> None:
+    """Decode every frame of a written video with OpenCV; DataError naming ``path`` unless
+    exactly ``count`` frames of ``size`` come back (a cut-short file's header may still claim
+    them all)."""
+    cv2 = _cv2()
+    cap = cv2.VideoCapture(str(work))
+    decoded, sizes = 0, set()
+    try:
+        if cap.isOpened():
+            while decoded <= count:
+                ok, frame = cap.read()
+                if not ok or frame is None:
+                    break
+                decoded += 1
+                sizes.add((int(frame.shape[1]), int(frame.shape[0])))
+    finally:
+        cap.release()
+    if decoded != count or sizes != {size}:
+        got = ", ".join(f"{w}x{h}" for w, h in sorted(sizes)) or "none"
+        raise DataError(
+            path,
+            f"the video written does not decode back as {count} frames of {size[0]}x{size[1]} "
+            f"(decoded {decoded} frames, sizes {got}); is the disk full?",
+        )
+
+
+def write_mp4(
+    path: str | os.PathLike[str],
+    frames: np.ndarray,
+    *,
+    fps: float = 10.0,
+    scale: int = 1,
+    colormap: str | np.ndarray | None = None,
+    quality: float = 8.0,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> Path:
+    """H.264 MP4 through imageio-ffmpeg (``pip install mnist-viewer[mp4]``), yuv420p.
+
+    Odd sizes are padded with black to even ones (H.264 needs them). ``quality`` 0..10.
+    """
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise DataError(
+            path, "MP4 export needs imageio-ffmpeg (pip install 'mnist-viewer[mp4]')"
+        ) from None
+    path = Path(path)
+    frames = check_frames(frames)
+    scale = check_scale(scale)
+    fps = check_fps(fps)
+    table = colour_table(colormap, frames)
+    check_export_target(path)
+    t, h, w = frames.shape[:3]
+    out_h, out_w = h * scale + (h * scale) % 2, w * scale + (w * scale) % 2
+    rgb = frames.ndim == 4 or table is not None
+    with atomic_path(path, suffix=".mp4") as work:
+        writer = imageio_ffmpeg.write_frames(
+            str(work), (out_w, out_h), pix_fmt_in="rgb24" if rgb else "gray", fps=fps,
+            codec="libx264", quality=quality, macro_block_size=1, ffmpeg_log_level="error",
+        )
+        writer.send(None)
+        padded = np.zeros((out_h, out_w, 3) if rgb else (out_h, out_w), dtype=np.uint8)
+        try:
+            for k, frame in enumerate(output_frames(frames, scale, table)):
+                check_cancel(cancel)
+                padded[: frame.shape[0], : frame.shape[1]] = frame
+                writer.send(padded)
+                report(progress, k + 1, t)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                writer.close()
+            raise
+        try:
+            writer.close()
+        except (OSError, RuntimeError) as exc:
+            raise DataError(path, f"ffmpeg failed: {exc}") from None
+        _confirm_video(path, work, t, (out_w, out_h))
+    return path

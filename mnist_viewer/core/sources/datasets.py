@@ -1,0 +1,290 @@
+"""Datasets: MNIST-like digits with labels, from wherever a user has them.
+
+:func:`open_dataset` reads every split at one path: a folder of IDX files under the original
+names (MNIST, Fashion-MNIST, KMNIST, ...; raw or .gz, ``train-images-idx3-ubyte`` or the
+``train-images.idx3-ubyte`` spelling), a single IDX images file (its labels file beside it), or
+a Keras-format ``.npz`` (``x_train``, ``y_train``, ``x_test``, ``y_test``).
+
+:func:`load_dataset` resolves a source in this order and returns one split:
+
+1. an explicit path (or ``"embedded"`` / ``"keras"`` / ``"cache"``),
+2. the environment variable ``MNIST_VIEWER_DATA``,
+3. the download cache (see :mod:`mnist_viewer.core.sources.download`),
+4. the file Keras caches at ``~/.keras/datasets/mnist.npz`` (``$KERAS_HOME`` if set),
+5. the small real-MNIST subset embedded in the package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..containers import read_member_header
+from ..errors import DataError
+from .idx import read_idx
+from .keras import keras_cache_file
+
+SPLITS = ("train", "test")
+ENV_DATA = "MNIST_VIEWER_DATA"
+
+# SHA-256 of the decompressed official MNIST label files: identifies real MNIST cheaply.
+_MNIST_LABEL_SHA256 = {
+    "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+_IDX_NAME = re.compile(
+    r"^(?P<split>train|t10k|test)-(?P<kind>images|labels)[-.]idx(?P<ndim>[13])-ubyte(?:\.gz)?$"
+)
+_NAME_HINTS = (("fashion", "fashion-mnist"), ("kmnist", "kmnist"), ("kuzushiji", "kmnist"),
+               ("emnist", "emnist"), ("mnist", "mnist"))
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """One split of an MNIST-like data set."""
+
+    images: np.ndarray  # uint8 (N, H, W)
+    labels: np.ndarray  # uint8 (N,)
+    split: str  # "train" or "test"
+    name: str  # "mnist", "fashion-mnist", "kmnist", "embedded-mnist" or "unknown"
+    provenance: str  # where it came from: a path, "embedded subset", "keras", ...
+    format: str = "idx"  # "idx", "keras-npz", "keras"
+
+    def __len__(self) -> int:
+        return int(self.images.shape[0])
+
+    @property
+    def image_shape(self) -> tuple[int, int]:
+        return int(self.images.shape[1]), int(self.images.shape[2])
+
+    def label_counts(self, minlength: int = 10) -> list[int]:
+        """How many images each label has, labels 0..9 (or more for sets with more classes)."""
+        return [int(c) for c in np.bincount(self.labels, minlength=minlength)]
+
+
+def _check_pair(path: Path, images: np.ndarray, labels: np.ndarray) -> None:
+    if images.dtype != np.uint8 or images.ndim != 3:
+        raise DataError(
+            path, f"images must be uint8 (N, H, W), found {images.dtype} {images.shape}"
+        )
+    if labels.dtype != np.uint8 or labels.ndim != 1:
+        raise DataError(path, f"labels must be uint8 (N,), found {labels.dtype} {labels.shape}")
+    if images.shape[0] != labels.shape[0]:
+        raise DataError(
+            path, f"{images.shape[0]} images but {labels.shape[0]} labels: the counts must agree"
+        )
+    if images.shape[0] == 0:
+        raise DataError(path, "holds no images")
+
+
+def _guess_name(path: Path, label_bytes_sha: str | None, labels: dict[str, np.ndarray]) -> str:
+    if label_bytes_sha in _MNIST_LABEL_SHA256:
+        return "mnist"
+    mnist_train = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    mnist_test = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    counts = {s: np.bincount(y, minlength=10).tolist() for s, y in labels.items()}
+    if counts.get("train") == mnist_train or counts.get("test") == mnist_test:
+        return "mnist"
+    lowered = str(path.resolve()).lower()
+    for hint, name in _NAME_HINTS:
+        if hint in lowered:
+            return name
+    return "unknown"
+
+
+def _find_idx_files(folder: Path) -> dict[str, dict[str, Path]]:
+    """{split: {"images": path, "labels": path}} for the IDX files in a folder."""
+    found: dict[str, dict[str, Path]] = {}
+    for entry in sorted(folder.iterdir()):
+        m = _IDX_NAME.match(entry.name)
+        if not m or not entry.is_file():
+            continue
+        split = "train" if m["split"] == "train" else "test"
+        slot = found.setdefault(split, {})
+        # prefer the raw file over the .gz when both are there (faster to read)
+        if m["kind"] not in slot or not entry.name.endswith(".gz"):
+            slot[m["kind"]] = entry
+    return found
+
+
+def _read_idx_pair(
+    split: str, files: dict[str, Path], folder: Path
+) -> tuple[np.ndarray, np.ndarray]:
+    arrays = {kind: read_idx(path) for kind, path in files.items()}  # a bad file speaks first
+    if "images" not in files or "labels" not in files:
+        missing = "labels" if "images" in files else "images"
+        raise DataError(folder, f"the {split} {missing} file is missing")
+    images, labels = arrays["images"], arrays["labels"]
+    if images.ndim != 3:
+        raise DataError(files["images"], f"expected 3-dimensional images, found {images.shape}")
+    if labels.ndim != 1:
+        raise DataError(files["labels"], f"expected 1-dimensional labels, found {labels.shape}")
+    _check_pair(files["images"], images, labels)
+    return images, labels
+
+
+def _open_idx_folder(folder: Path) -> dict[str, Dataset]:
+    found = _find_idx_files(folder)
+    if not found:
+        raise DataError(
+            folder, "no MNIST-format files here (expected e.g. train-images-idx3-ubyte.gz)"
+        )
+    pairs = {split: _read_idx_pair(split, files, folder) for split, files in found.items()}
+    labels_only = {s: p[1] for s, p in pairs.items()}
+    name = _guess_name(folder, _labels_sha(pairs), labels_only)
+    return {
+        split: Dataset(images, labels, split, name, str(found[split]["images"].parent), "idx")
+        for split, (images, labels) in sorted(pairs.items(), key=lambda kv: SPLITS.index(kv[0]))
+    }
+
+
+def _labels_sha(pairs: dict[str, tuple[np.ndarray, np.ndarray]]) -> str | None:
+    """SHA-256 of a labels file's decompressed bytes (header included), from its array."""
+    for split in ("test", "train"):
+        if split in pairs:
+            labels = pairs[split][1]
+            header = b"\x00\x00\x08\x01" + len(labels).to_bytes(4, "big")
+            return hashlib.sha256(header + labels.tobytes()).hexdigest()
+    return None
+
+
+def _check_npz_members(path: Path) -> None:
+    """Read every member's .npy header first: a header declaring more data than its member
+    holds (truncated or forged) is refused before anything is allocated."""
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if info.filename.endswith(".npy"):
+                read_member_header(zf, info, f"{path} [{info.filename[:-4]}]")
+
+
+def _open_npz(path: Path) -> dict[str, Dataset]:
+    if not path.is_file():
+        raise DataError(path, "no such file" if not path.exists() else "not a regular file")
+    try:
+        if not zipfile.is_zipfile(path):
+            raise DataError(path, "not a valid .npz (zip) file")
+        _check_npz_members(path)
+        with np.load(path, allow_pickle=False) as npz:
+            keys = set(npz.files)
+            missing = [k for k in ("x_train", "y_train", "x_test", "y_test") if k not in keys]
+            if missing:
+                raise DataError(
+                    path, f"not a Keras-format MNIST file: missing keys {', '.join(missing)}"
+                    f" (found {', '.join(sorted(keys)) or 'none'})",
+                )
+            arrays = {k: npz[k] for k in ("x_train", "y_train", "x_test", "y_test")}
+    except DataError:
+        raise
+    except ValueError as exc:  # object arrays: numpy refuses to unpickle
+        problem = str(exc)
+        if "pickle" in problem.lower():
+            problem = "contains pickled objects, which are refused for safety"
+        raise DataError(path, problem) from None
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise DataError(path, "no such file") from None
+        raise DataError(path, f"not a readable .npz file ({exc})") from None
+    out: dict[str, Dataset] = {}
+    labels = {}
+    for split in SPLITS:
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if y.dtype != np.uint8 and np.issubdtype(y.dtype, np.integer) and y.size and (
+            y.min() >= 0 and y.max() <= 255
+        ):
+            y = y.astype(np.uint8)
+        _check_pair(path, x, y)
+        labels[split] = y
+        out[split] = Dataset(x, y, split, "", str(path), "keras-npz")
+    name = _guess_name(path, None, labels)
+    return {s: Dataset(d.images, d.labels, s, name, d.provenance, d.format) for s, d in out.items()}
+
+
+def open_dataset(path: str | os.PathLike[str]) -> dict[str, Dataset]:
+    """Every split found at ``path`` (a folder of IDX files, one IDX file, or a Keras .npz)."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise DataError(path, "no such file or directory")
+    if path.is_dir():
+        return _open_idx_folder(path)
+    if path.suffix == ".npz":
+        return _open_npz(path)
+    m = _IDX_NAME.match(path.name)
+    if m:
+        split = "train" if m["split"] == "train" else "test"
+        files = _find_idx_files(path.parent).get(split, {})
+        files[m["kind"]] = path
+        images, labels = _read_idx_pair(split, files, path.parent)
+        name = _guess_name(path.parent, _labels_sha({split: (images, labels)}), {split: labels})
+        return {split: Dataset(images, labels, split, name, str(path.parent), "idx")}
+    raise DataError(
+        path, "not a dataset: expected a folder of IDX files, an IDX file or a Keras mnist.npz"
+    )
+
+
+def embedded_path() -> Path:
+    """The folder of the real-MNIST subset shipped with the package."""
+    from ...resources import resource
+
+    return resource("mnist-subset")
+
+
+def embedded_dataset(split: str = "train") -> Dataset:
+    """The small class-balanced real-MNIST subset shipped inside the package."""
+    d = open_dataset(embedded_path())[split]
+    return Dataset(d.images, d.labels, split, "embedded-mnist", "embedded subset", "idx")
+
+
+def _cache_folder() -> Path | None:
+    from . import download
+
+    return download.mnist_cache_path() if download.is_cached() else None
+
+
+def _pick(splits: dict[str, Dataset], split: str, where: str | Path) -> Dataset:
+    if split not in SPLITS:
+        raise DataError(where, f"unknown split {split!r} (use 'train' or 'test')")
+    if split not in splits:
+        raise DataError(where, f"has no {split} split (found: {', '.join(splits)})")
+    return splits[split]
+
+
+def resolve_source(source: str | os.PathLike[str] | None = None) -> str | Path:
+    """Which source :func:`load_dataset` would use: a path, or ``"embedded"`` / ``"keras"``."""
+    if source is not None and str(source) not in ("", "auto"):
+        if str(source) in ("embedded", "keras"):
+            return str(source)
+        if str(source) == "cache":
+            folder = _cache_folder()
+            if folder is None:
+                raise DataError("cache", "MNIST has not been downloaded yet")
+            return folder
+        return Path(source).expanduser()
+    env = os.environ.get(ENV_DATA)
+    if env:
+        return Path(env).expanduser()
+    folder = _cache_folder()
+    if folder is not None:
+        return folder
+    if keras_cache_file().is_file():
+        return keras_cache_file()
+    return "embedded"
+
+
+def load_dataset(source: str | os.PathLike[str] | None = None, split: str = "train") -> Dataset:
+    """One split from the first available source, in the documented order (see module doc)."""
+    where = resolve_source(source)
+    if where == "embedded":
+        return embedded_dataset(split)
+    if where == "keras":
+        from .keras import load_keras
+
+        x, y = load_keras("mnist")[split]
+        return Dataset(np.ascontiguousarray(x, np.uint8), y.astype(np.uint8), split, "mnist",
+                       "keras", "keras")
+    return _pick(open_dataset(where), split, where)

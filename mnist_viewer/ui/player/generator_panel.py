@@ -1,0 +1,320 @@
+"""The side panel: what to show (mode, data source, split) and the generator's settings."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+from PyQt6.QtCore import QRegularExpression, Qt, pyqtSignal
+from PyQt6.QtGui import (
+    QKeyEvent,
+    QKeySequence,
+    QRegularExpressionValidator,
+)
+from PyQt6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...core.generation import COMBINES, MOTIONS, GeneratorConfig
+from ..content import MODE_LABELS, MODES, SOURCE_LABELS, DataSource
+from ..widgets import combo_item
+from ..widgets import spin_box as _spin
+
+DEFAULT_SEQUENCES = 10_000  # as many as the released mnist_test_seq.npy (the set is lazy)
+GENERATE_KEYS = QKeySequence("Ctrl+R")
+MOTION_LABELS = {"original": "Original (bounce)", "reflect": "Reflect", "stochastic":
+                 "Stochastic (SVG)"}
+MOTION_TIPS = {
+    "original": "Original: the bounce of Srivastava et al. (2015): at an edge the position is "
+                "clamped (the overshoot is lost) and the direction flipped on that axis",
+    "reflect": "Reflect: exact reflection at the edges, the overshoot is mirrored back "
+               "(as TensorFlow Datasets' moving sequences)",
+    "stochastic": "Stochastic: a new random direction at each bounce, pointing back into the "
+                  "canvas, as in SVG (Denton & Fergus 2018)",
+}
+COMBINE_TIPS = {
+    "max": "max: where digits overlap, the brighter pixel wins (as the original)",
+    "sum": "sum: overlapping pixels add up, clipped to 255",
+}
+SOURCE_TIPS = {
+    "auto": "Default: the first source that is available",
+    "embedded": "The small MNIST subset shipped with mnist-viewer (works offline)",
+    "cache": "The full MNIST downloaded earlier",
+    "keras": "The MNIST of Keras (needs TensorFlow)",
+    "path": "An MNIST folder, an IDX file or an mnist.npz chosen below",
+}
+SPLIT_TIPS = {"train": "Train: the 60,000 training digits (the embedded subset: fewer)",
+              "test": "Test: the 10,000 test digits (the embedded subset: fewer)"}
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    """What the Generate button asks for."""
+
+    mode: str  # one of content.MODES
+    source: DataSource
+    split: str
+    config: GeneratorConfig
+
+
+def _explain(combo: QComboBox, tips: dict[str, str], intro: str) -> None:
+    """Tooltips for a combo box: each entry's own, and all of them on the box."""
+    for i in range(combo.count()):
+        tip = tips.get(str(combo.itemData(i)))
+        if tip:
+            combo.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
+    lines = [tips[str(combo.itemData(i))] for i in range(combo.count())
+             if str(combo.itemData(i)) in tips]
+    combo.setToolTip("\n".join([intro, *(f"• {line}" for line in lines)]))
+
+
+class GeneratorPanel(QWidget):
+    """Mode, source and generator settings, and the Generate button."""
+
+    generate_requested = pyqtSignal()
+    choose_path_requested = pyqtSignal()  # the "Choose…" button (the window owns the dialogs)
+
+    def __init__(self, parent: QWidget | None = None, keras_available: bool = False,
+                 cache_available: bool = False) -> None:
+        super().__init__(parent)
+        defaults = GeneratorConfig(num_sequences=DEFAULT_SEQUENCES)
+        self.mode = QComboBox()
+        for mode in MODES:
+            self.mode.addItem(MODE_LABELS[mode], mode)
+        self.mode.setToolTip("Moving MNIST sequences, one digit moving, or the dataset's digits "
+                             "in order (x_train[i])")
+        self.source = QComboBox()
+        for kind, label in SOURCE_LABELS.items():
+            self.source.addItem(label, kind)
+        self.path = QLineEdit()
+        self.path.setPlaceholderText("MNIST folder, IDX file or mnist.npz")
+        self.path.setClearButtonEnabled(True)
+        self.browse = QPushButton("Choose…")
+        self.browse.clicked.connect(self.choose_path_requested)
+        self.split = QComboBox()
+        self.split.addItem("Train", "train")
+        self.split.addItem("Test", "test")
+        self.set_source_availability(keras_available, cache_available)
+
+        self.sequences = _spin(1, 1_000_000, defaults.num_sequences, "Number of sequences")
+        self.frames = _spin(1, 10_000, defaults.frames, "Frames per sequence")
+        self.canvas = _spin(defaults.digit_size, 1024, defaults.canvas_size,
+                            f"Canvas width and height in pixels (at least the digit size, "
+                            f"{defaults.digit_size})")
+        self.canvas.setSuffix(" px")
+        self.digits_min = _spin(1, 16, defaults.digit_range[0], "Fewest digits per sequence")
+        self.digits_max = _spin(1, 16, defaults.digit_range[1], "Most digits per sequence")
+        self.step = QDoubleSpinBox()
+        self.step.setRange(0.01, 1.0)
+        self.step.setSingleStep(0.01)
+        self.step.setValue(defaults.step_length)
+        self.step.setToolTip("Distance moved per frame, as a fraction of the free travel")
+        self.motion = QComboBox()
+        for m in MOTIONS:
+            self.motion.addItem(MOTION_LABELS.get(m, m), m)
+        self.combine = QComboBox()
+        for c in COMBINES:
+            self.combine.addItem(c, c)
+        _explain(self.motion, MOTION_TIPS, "How digits move:")
+        _explain(self.combine, COMBINE_TIPS, "How overlapping digits combine:")
+        _explain(self.source, SOURCE_TIPS, "Where the digits come from:")
+        _explain(self.split, SPLIT_TIPS, "Which MNIST split the digits come from:")
+        self.digits_min.valueChanged.connect(lambda v: self.digits_max.setMinimum(v))
+        self.digits_max.valueChanged.connect(lambda v: self.digits_min.setMaximum(v))
+        self._couple_digits()
+        self.classes = QLineEdit()
+        self.classes.setPlaceholderText("all (or e.g. 3, 5, 8)")
+        self.classes.setToolTip("Only use digits of these classes")
+        self.seed = QLineEdit()
+        self.seed.setPlaceholderText("random")
+        self.seed.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,19}")))
+        self.seed.setToolTip("Random seed: the same seed and settings give the same set; "
+                             "leave empty for a new random set each time")
+        self.reuse_seed = QPushButton("Reuse")
+        self.reuse_seed.setToolTip("Put the seed of the set shown in the Seed box")
+        self.reuse_seed.setEnabled(False)
+        self.reuse_seed.clicked.connect(lambda: self.seed.setText(self._last_seed))
+        self._last_seed = ""
+        self.last_seed = QLabel()
+        self.last_seed.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.generate_button = QPushButton("Generate")
+        self.generate_button.setDefault(True)
+        self.generate_button.clicked.connect(self.generate_requested)
+
+        show = QGroupBox("Show")
+        form = QFormLayout(show)
+        form.addRow("Mode", self.mode)
+        form.addRow("Data", self.source)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path, 1)
+        path_row.addWidget(self.browse)
+        form.addRow("", path_row)
+        form.addRow("Split", self.split)
+        self.generator_box = QGroupBox("Generator")
+        form = QFormLayout(self.generator_box)
+        form.addRow("Sequences", self.sequences)
+        form.addRow("Frames", self.frames)
+        form.addRow("Canvas", self.canvas)
+        digits_row = QHBoxLayout()
+        digits_row.addWidget(self.digits_min)
+        digits_row.addWidget(QLabel("to"))
+        digits_row.addWidget(self.digits_max)
+        form.addRow("Digits", digits_row)
+        form.addRow("Motion", self.motion)
+        form.addRow("Step", self.step)
+        form.addRow("Combine", self.combine)
+        form.addRow("Classes", self.classes)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed, 1)
+        seed_row.addWidget(self.reuse_seed)
+        form.addRow("Seed", seed_row)
+        form.addRow("", self.last_seed)
+        layout = QVBoxLayout(self)
+        layout.addWidget(show)
+        layout.addWidget(self.generator_box)
+        layout.addWidget(self.generate_button)
+        layout.addStretch(1)
+
+        self.mode.currentIndexChanged.connect(self._update_enabled)
+        self.source.currentIndexChanged.connect(self._update_enabled)
+        self._update_enabled()
+
+    # --- state ---------------------------------------------------------------------------------
+    def set_source_availability(self, keras: bool, cache: bool) -> None:
+        """Enable the Keras and download-cache entries only when they can work."""
+        for kind, ok in (("keras", keras), ("cache", cache)):
+            item = combo_item(self.source, self.source.findData(kind))
+            if item is not None:
+                item.setEnabled(ok)
+        current = combo_item(self.source, self.source.currentIndex())
+        if current is not None and not current.isEnabled():
+            self.source.setCurrentIndex(self.source.findData("auto"))
+
+    def set_source(self, source: DataSource) -> None:
+        """Select a source (e.g. after File › Open Dataset)."""
+        self.source.setCurrentIndex(max(0, self.source.findData(source.kind)))
+        if source.path:
+            self.path.setText(source.path)
+
+    def data_source(self) -> DataSource:
+        kind = self.source.currentData()
+        return DataSource(kind, self.path.text().strip() or None if kind == "path" else None)
+
+    def current_mode(self) -> str:
+        return str(self.mode.currentData())
+
+    def set_mode(self, mode: str) -> None:
+        self.mode.setCurrentIndex(max(0, self.mode.findData(mode)))
+
+    def config(self) -> GeneratorConfig:
+        """The generator settings (raises DataError when they make no sense)."""
+        single = self.current_mode() == "single"
+        lo, hi = self.digits_min.value(), self.digits_max.value()
+        digits: int | tuple[int, int] = 1 if single else (lo if lo == hi else (lo, hi))
+        return GeneratorConfig(
+            num_sequences=self.sequences.value(), frames=self.frames.value(),
+            canvas_size=self.canvas.value(), digits=digits, step_length=self.step.value(),
+            motion=str(self.motion.currentData()), combine=str(self.combine.currentData()),
+            split=str(self.split.currentData()), classes=self._classes(),
+            seed=int(self.seed.text()) if self.seed.text().strip() else None,
+        )
+
+    def request(self) -> GenerateRequest:
+        return GenerateRequest(self.current_mode(), self.data_source(),
+                               str(self.split.currentData()), self.config())
+
+    def show_seed(self, seed: int | None) -> None:
+        """Show the seed of the set on screen (so it can be reused)."""
+        self._last_seed = "" if seed is None else str(seed)
+        self.last_seed.setText("" if seed is None else f"shown: seed {seed}")
+        self.reuse_seed.setEnabled(seed is not None)
+
+    def state(self) -> dict[str, Any]:
+        """Everything the panel shows, for the settings."""
+        return {"mode": self.current_mode(), "source": self.source.currentData(),
+                "path": self.path.text(), "split": self.split.currentData(),
+                "sequences": self.sequences.value(), "frames": self.frames.value(),
+                "canvas": self.canvas.value(), "digits_min": self.digits_min.value(),
+                "digits_max": self.digits_max.value(), "step": self.step.value(),
+                "motion": self.motion.currentData(), "combine": self.combine.currentData(),
+                "classes": self.classes.text(), "seed": self.seed.text()}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state` output; unknown or bad values are ignored."""
+        combos = {"mode": self.mode, "source": self.source, "split": self.split,
+                  "motion": self.motion, "combine": self.combine}
+        spins = {"sequences": self.sequences, "frames": self.frames, "canvas": self.canvas,
+                 "digits_min": self.digits_min, "digits_max": self.digits_max}
+        for key, combo in combos.items():
+            item = combo_item(combo, combo.findData(state.get(key)))
+            if item is not None and item.isEnabled():
+                combo.setCurrentIndex(item.row())
+        self.digits_min.setMaximum(16)  # uncouple while both are restored
+        self.digits_max.setMinimum(1)
+        for key, spin in spins.items():
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                spin.setValue(int(state[key]))
+        if self.digits_min.value() > self.digits_max.value():
+            self.digits_min.setValue(self.digits_max.value())
+        self._couple_digits()
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            self.step.setValue(float(state["step"]))
+        self.path.setText(str(state.get("path") or ""))
+        self.classes.setText(str(state.get("classes") or ""))
+        seed = str(state.get("seed") or "")
+        self.seed.setText(seed if seed.isdigit() else "")
+
+    # --- internals -----------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent | None) -> None:
+        """Enter or Return in a field of the panel generates, like the Generate button."""
+        if event is not None and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
+                not isinstance(self.focusWidget(), QAbstractButton):
+            event.accept()
+            if self.generate_button.isEnabled():
+                self.generate_button.click()
+            return
+        super().keyPressEvent(event)
+
+    def _couple_digits(self) -> None:
+        """The fewest digits never above the most, and the reverse."""
+        self.digits_max.setMinimum(self.digits_min.value())
+        self.digits_min.setMaximum(self.digits_max.value())
+
+    def _classes(self) -> tuple[int, ...] | None:
+        text = self.classes.text().replace(",", " ").split()
+        if not text:
+            return None
+        from ...core.errors import DataError
+
+        try:
+            values = tuple(int(v) for v in text)
+        except ValueError:
+            raise DataError(None, f"digit classes must be numbers, not {self.classes.text()!r}")\
+                from None
+        return values
+
+    def _update_enabled(self) -> None:
+        mode = self.current_mode()
+        self.generator_box.setEnabled(mode != "stream")
+        for w in (self.digits_min, self.digits_max):
+            w.setEnabled(mode == "moving")
+        is_path = self.source.currentData() == "path"
+        self.path.setEnabled(is_path)
+        self.browse.setEnabled(is_path)
+        self.generate_button.setText("Show Digits" if mode == "stream" else "Generate")
+        self.generate_button.setShortcut(GENERATE_KEYS)  # setText resets the shortcut
+        keys = GENERATE_KEYS.toString(QKeySequence.SequenceFormat.NativeText)
+        self.generate_button.setToolTip(
+            f"Show the dataset's digits in order ({keys})" if mode == "stream"
+            else f"Make a new set with these settings ({keys})")

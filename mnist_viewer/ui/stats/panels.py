@@ -1,0 +1,298 @@
+"""Display panels of the statistics dialog: images with colour bars, curves and histograms.
+
+The panels only show results of :mod:`mnist_viewer.core.analysis`; they compute nothing
+(colour levels and bar positions are the only arithmetic here).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from ...core import analysis
+from ..player.sequence_view import BACKGROUND, SLOT_COLOURS
+
+pg.setConfigOptions(imageAxisOrder="row-major")
+
+DIVERGING = "CET-D1"  # blue, white, red: signed differences with 0 in the middle
+SEQUENTIAL = "viridis"
+GREY = "CET-L1"
+BAR_BRUSH = "#4dabf7"
+MAX_PATHS = 200  # sequences whose trajectories are drawn for a whole set
+MISSING_TEXT = {
+    "trajectories": "per-digit trajectories",
+    "speed": "speed histogram",
+    "direction": "direction histogram",
+    "overlap_fraction": "overlap fraction",
+    "label_counts": "label counts",
+}
+
+
+def note_label(text: str = "", warning: bool = False) -> QLabel:
+    """A wrapping label for summaries; ``warning`` ones are framed and amber."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if warning:
+        label.setStyleSheet("QLabel { background: #fff3bf; color: #5c3c00; "
+                            "border: 1px solid #f0c000; padding: 6px; }")
+    return label
+
+
+def missing_text(missing: tuple[str, ...], reason: str) -> str:
+    """One sentence naming the statistics that could not be computed, and why."""
+    names = ", ".join(MISSING_TEXT.get(name, name) for name in missing)
+    return f"Not available for this set: {names} ({reason})."
+
+
+class ImageWithBar:
+    """A plot showing one image with a colour bar beside it."""
+
+    def __init__(self, layout: pg.GraphicsLayout, title: str, cmap: str, symmetric: bool,
+                 row: int, col: int, axes: bool = True) -> None:
+        self.plot: pg.PlotItem = layout.addPlot(row=row, col=col, title=title)
+        if not axes:
+            self.plot.hideAxis("left")
+            self.plot.hideAxis("bottom")
+        self.plot.setAspectLocked(True)
+        self.plot.invertY(True)
+        self.plot.hideButtons()
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(False, False)
+        self.image = pg.ImageItem()
+        self.plot.addItem(self.image)
+        self.symmetric = symmetric
+        self.bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=pg.colormap.get(cmap),
+                                   interactive=False, width=12, colorMapMenu=False)
+        self.bar.setImageItem(self.image, insert_in=self.plot)
+
+    def set_title(self, title: str) -> None:
+        self.plot.setTitle(title)
+
+    def set_image(self, image: np.ndarray | None, levels: tuple[float, float] | None = None,
+                  cmap: str | None = None) -> None:
+        """Show ``image`` (None clears); levels default to its range (symmetric if signed)."""
+        if cmap is not None:
+            self.bar.setColorMap(pg.colormap.get(cmap))
+        if image is None:
+            self.image.clear()
+            return
+        if levels is None:
+            levels = self.levels_of(image)
+        self.image.setImage(np.asarray(image), autoLevels=False)
+        self.bar.setLevels(levels)
+        h, w = image.shape
+        self.plot.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
+
+    def levels_of(self, *images: np.ndarray) -> tuple[float, float]:
+        """Colour levels covering ``images`` (± the largest magnitude when symmetric)."""
+        if self.symmetric:
+            top = max(float(np.abs(im).max()) if im.size else 0.0 for im in images)
+            top = top if top > 0 else 1.0
+            return -top, top
+        low = min(float(im.min()) if im.size else 0.0 for im in images)
+        high = max(float(im.max()) if im.size else 0.0 for im in images)
+        return min(low, 0.0), high if high > min(low, 0.0) else min(low, 0.0) + 1.0
+
+    @property
+    def shown(self) -> np.ndarray | None:
+        """The image on screen (for tests and exports)."""
+        return None if self.image.image is None else np.asarray(self.image.image)
+
+
+def _plot_widget() -> pg.GraphicsLayoutWidget:
+    widget = pg.GraphicsLayoutWidget()
+    widget.setBackground(BACKGROUND)
+    return widget
+
+
+class DiffPanel(QWidget):
+    """Mean (diverging colours) and standard deviation of the frame differences."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.summary = note_label()
+        self.note = note_label(warning=True)
+        self.note.hide()
+        self.graphics = _plot_widget()
+        self.mean = ImageWithBar(self.graphics.ci, "mean of f[t+1] − f[t]", DIVERGING, True, 0, 0)
+        self.std = ImageWithBar(self.graphics.ci, "std of f[t+1] − f[t]", SEQUENTIAL, False, 0, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.graphics, 1)
+
+    def set_stats(self, stats: analysis.FrameDiffStats | None, what: str = "") -> None:
+        """Show ``stats`` of ``what`` (e.g. "sequence 3"); None clears."""
+        self.mean.set_image(None if stats is None else stats.mean)
+        self.std.set_image(None if stats is None else stats.std)
+        if stats is None:
+            self.summary.setText("")
+            return
+        self.summary.setText(
+            f"{what}: {stats.count} difference images. Means over pixels (grey levels): "
+            f"mean image {stats.mean_summary:.4f}, std image {stats.std_summary:.3f}, "
+            f"mean |difference| {stats.abs_mean_summary:.3f}.")
+
+    def set_note(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
+
+
+class MotionPanel(QWidget):
+    """Motion energy (mean |f[t+1] − f[t]|) per frame transition."""
+
+    MAX_THIN = 50  # per-sequence curves drawn under the mean for a whole set
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.summary = note_label()
+        self.note = note_label(warning=True)
+        self.note.hide()
+        self.plot = pg.PlotWidget(background=BACKGROUND)
+        self.plot.setMenuEnabled(False)
+        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        self.plot.setLabel("bottom", "frame transition t → t+1")
+        self.plot.setLabel("left", "motion energy (mean |Δ|, grey levels)")
+        self.curve = self.plot.plot([], [], pen=pg.mkPen("#ffd43b", width=2.5), symbol="o",
+                                    symbolSize=5, symbolBrush="#ffd43b")
+        self._thin: list[pg.PlotDataItem] = []
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.plot, 1)
+
+    def set_energy(self, energy: analysis.MotionEnergy | None, what: str = "") -> None:
+        for item in self._thin:
+            self.plot.removeItem(item)
+        self._thin = []
+        if energy is None:
+            self.curve.setData([], [])
+            self.summary.setText("")
+            return
+        curve = energy.curve
+        x = np.arange(len(curve))
+        if len(energy.per_sequence) > 1:
+            pen = pg.mkPen((120, 160, 220, 70), width=1)
+            for row in energy.per_sequence[:self.MAX_THIN]:
+                self._thin.append(self.plot.plot(x, row, pen=pen))
+        self.curve.setData(x, curve)
+        self.curve.setZValue(10)
+        extra = (f" Thin lines: the first {min(self.MAX_THIN, len(energy.per_sequence))} "
+                 "sequences; thick line: their mean." if len(energy.per_sequence) > 1 else "")
+        self.summary.setText(f"{what}: mean motion energy {energy.mean:.3f} grey levels per "
+                             f"pixel over {len(curve)} transitions.{extra}")
+
+    def set_note(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
+
+    def curve_data(self) -> np.ndarray:
+        """The y values of the mean curve shown."""
+        _x, y = self.curve.getData()
+        return np.asarray(y if y is not None else [], np.float64)
+
+
+def _bars(plot: pg.PlotItem, hist: analysis.Histogram | None) -> pg.BarGraphItem | None:
+    plot.clear()
+    if hist is None:
+        return None
+    edges = hist.edges
+    bars = pg.BarGraphItem(x=(edges[:-1] + edges[1:]) / 2.0, height=hist.counts,
+                           width=np.diff(edges) * 0.9, brush=BAR_BRUSH, pen=None)
+    plot.addItem(bars)
+    return bars
+
+
+class GroundTruthPanel(QWidget):
+    """Trajectories, speed and direction histograms, overlaps and label counts."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.note = note_label(warning=True)
+        self.note.hide()
+        self.summary = note_label()
+        self.graphics = _plot_widget()
+        ci = self.graphics.ci
+        self.paths: pg.PlotItem = ci.addPlot(row=0, col=0, title="trajectories (patch centres)")
+        self.paths.setAspectLocked(True)
+        self.paths.invertY(True)
+        self.labels: pg.PlotItem = ci.addPlot(row=0, col=1, title="label counts")
+        self.labels.getAxis("bottom").setTicks([[(i, str(i)) for i in range(10)]])
+        self.speed: pg.PlotItem = ci.addPlot(row=1, col=0,
+                                             title="step speed (px/frame, from positions)")
+        self.direction: pg.PlotItem = ci.addPlot(row=1, col=1,
+                                                 title="direction (°; 0 = right, 90 = up)")
+        self.direction.getAxis("bottom").setTicks([[(a, f"{a}°") for a in range(0, 361, 90)]])
+        for plot in (self.paths, self.labels, self.speed, self.direction):
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+        self.bar_items: dict[str, pg.BarGraphItem | None] = {}
+        self.path_items: list[pg.PlotCurveItem] = []
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.graphics, 1)
+        layout.addStretch(0)  # takes the space when the plots are hidden
+
+    def set_stats(self, stats: analysis.SetStatistics | None, what: str = "") -> None:
+        gt = None if stats is None else stats.ground_truth
+        self.note.setVisible(stats is not None and bool(stats.missing))
+        if stats is not None and stats.missing:
+            self.note.setText(missing_text(stats.missing, stats.missing_reason)
+                              + " The frame differences and the motion energy are computed "
+                              "from the frames alone.")
+        self.graphics.setVisible(gt is not None)
+        self.summary.setVisible(gt is not None)
+        self._draw_paths(gt, stats)
+        self.bar_items = {
+            "labels": _bars(self.labels, None if gt is None else analysis.Histogram(
+                np.asarray(gt.label_counts), np.arange(-0.5, len(gt.label_counts)))),
+            "speed": _bars(self.speed, None if gt is None else gt.step_speed_histogram),
+            "direction": _bars(self.direction,
+                               None if gt is None else gt.step_direction_histogram),
+        }
+        if gt is None:
+            self.summary.setText("")
+            return
+        speed, continuous = gt.motion.mean_step_speed, gt.motion.mean_speed
+        self.summary.setText(
+            f"{what}: mean speed {_fmt(speed)} px/frame from the positions "
+            f"({_fmt(continuous)} px/frame continuous). Digits overlap in "
+            f"{100 * gt.overlap.fraction:.1f}% of the frames (ink boxes; "
+            f"{100 * gt.overlap.patch_fraction:.1f}% for whole patches). "
+            f"Labels 0–9: {' '.join(str(c) for c in gt.label_counts)}.")
+
+    def _draw_paths(self, gt: analysis.GroundTruthStats | None,
+                    stats: analysis.SetStatistics | None) -> None:
+        self.paths.clear()
+        self.path_items = []
+        if gt is None or stats is None:
+            return
+        self.paths.addItem(pg.PlotCurveItem(
+            [0, stats.width, stats.width, 0, 0], [0, 0, stats.height, stats.height, 0],
+            pen=pg.mkPen("#6c6f75")))
+        centres = gt.trajectories.centres[:MAX_PATHS]  # (n, T, D, 2) as (y, x)
+        n, t, d, _ = centres.shape
+        for slot in range(d):
+            # one curve per slot, sequences separated by NaN (connect="finite")
+            xy = np.full((n, t + 1, 2), np.nan)
+            xy[:, :t] = centres[:, :, slot]
+            colour = pg.mkColor(SLOT_COLOURS[slot % len(SLOT_COLOURS)])
+            colour.setAlpha(220 if n == 1 else 90)
+            item = pg.PlotCurveItem(xy[..., 1].ravel(), xy[..., 0].ravel(), connect="finite",
+                                    pen=pg.mkPen(colour, width=2 if n == 1 else 1))
+            self.paths.addItem(item)
+            self.path_items.append(item)
+        self.paths.setRange(xRange=(0, stats.width), yRange=(0, stats.height), padding=0.03)
+        shown = f"first {n} of {stats.num_sequences} sequences" if n < stats.num_sequences else ""
+        self.paths.setTitle("trajectories (patch centres)" + (f", {shown}" if shown else ""))
+
+
+def _fmt(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.2f}"
