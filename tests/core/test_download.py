@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import http.server
 import itertools
+import os
 import re
 import socket
 import sys
@@ -42,7 +43,7 @@ def leftovers(folder: Path) -> list[str]:
 
 class _Server:
     """Routes: /<mode>/<name>.gz with mode good, corrupt, wrong, truncated, cut, bomb, endless,
-    slow, status404, status500. Records every requested path."""
+    slow, trickle, status404, status500. Records every requested path."""
 
     ENDLESS_CAP = 16 * 1024 * 1024  # compressed bytes; about 16 GB once inflated
 
@@ -52,6 +53,8 @@ class _Server:
         self.release = threading.Event()
         self.endless_done = threading.Event()
         self.endless_sent: list[tuple[int, bool]] = []  # (bytes sent, client hung up)
+        self.trickle_done = threading.Event()
+        self.trickle_sent: list[tuple[int, bool]] = []  # (bytes sent, client hung up)
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -83,6 +86,9 @@ class _Server:
             return
         if mode == "endless":
             self.send_endless(handler)
+            return
+        if mode == "trickle":
+            self.send_trickle(handler, source.read_bytes())
             return
         if not source.is_file():
             handler.send_error(404)
@@ -141,6 +147,24 @@ class _Server:
             handler.close_connection = True
             self.endless_sent.append((sent, hung_up))
             self.endless_done.set()
+
+    def send_trickle(self, handler: http.server.BaseHTTPRequestHandler, body: bytes) -> None:
+        """The real file, one byte every 10 ms (never stalls a per-read timeout)."""
+        sent, hung_up = 0, False
+        try:
+            handler.send_response(200)
+            handler.send_header("Content-Length", str(len(body)))
+            handler.send_header("Connection", "close")
+            handler.end_headers()
+            while sent < len(body) and not self.release.wait(0.01):
+                handler.wfile.write(body[sent : sent + 1])
+                sent += 1
+        except (BrokenPipeError, ConnectionResetError):
+            hung_up = True
+        finally:
+            handler.close_connection = True
+            self.trickle_sent.append((sent, hung_up))
+            self.trickle_done.set()
 
     def close(self) -> None:
         self.release.set()
@@ -279,6 +303,42 @@ def test_cancel_before_start(server: _Server, tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+# --- a server that trickles -----------------------------------------------------------------
+
+
+def test_cancel_stops_a_trickling_download(server: _Server, tmp_path: Path) -> None:
+    server.trickle_done.clear()
+    asked = itertools.count()
+    with pytest.raises(Cancelled):
+        download.download_mnist(
+            tmp_path,
+            mirrors=[server.url("trickle")],
+            files=[TEST_LABELS],
+            cancel=lambda: next(asked) >= 20,  # cancel is asked between reads of a few bytes
+        )
+    assert list(tmp_path.iterdir()) == []
+    assert server.trickle_done.wait(30)
+    sent, hung_up = server.trickle_sent[-1]
+    assert hung_up, "the client kept the connection after cancel"
+    assert sent < 4517  # the whole archive was never sent
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [({"stall": 0.2}, r"stalled: less than 65536 bytes in 0.2 s"), ({"deadline": 0.3}, "deadline")],
+)
+def test_trickling_server_fails_on_stall_or_deadline(
+    server: _Server, tmp_path: Path, options: dict[str, float], reason: str
+) -> None:
+    with pytest.raises(DataError) as info:
+        download.download_mnist(
+            tmp_path, mirrors=[server.url("trickle")], files=[TEST_LABELS], timeout=5, **options
+        )
+    assert re.search(reason, info.value.problem), info.value.problem
+    assert "\n" not in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- bad mirrors -----------------------------------------------------------------------------
 
 
@@ -403,15 +463,36 @@ def test_bad_cached_file_is_replaced(server: _Server, tmp_path: Path, mnist_dir:
     assert sha256_of(target) == sha
 
 
-def test_is_cached_checks_every_size(full_download, tmp_path: Path) -> None:
+def test_is_cached_checks_every_hash(full_download, tmp_path: Path) -> None:
     dest, _, _ = full_download
     assert download.is_cached(dest)
     assert not download.is_cached(tmp_path)
     for name, spec in download.MNIST_FILES.items():
         with open(tmp_path / name, "wb") as fh:
-            fh.truncate(spec.size)
+            fh.truncate(spec.size)  # right sizes, wrong content
+    assert not download.is_cached(tmp_path)
+    for name in download.MNIST_FILES:
+        (tmp_path / name).write_bytes((dest / name).read_bytes())
     assert download.is_cached(tmp_path)
     (tmp_path / TEST_LABELS).write_bytes(b"short")
+    assert not download.is_cached(tmp_path)
+
+
+def test_is_cached_remembers_a_check_by_size_and_mtime(full_download, tmp_path: Path) -> None:
+    dest, _, _ = full_download
+    for name in download.MNIST_FILES:
+        (tmp_path / name).write_bytes((dest / name).read_bytes())
+    assert download.is_cached(tmp_path)  # hashes all four and remembers them
+    labels = tmp_path / TEST_LABELS
+    stat = labels.stat()
+    data = bytearray(labels.read_bytes())
+    data[-1] ^= 1
+    labels.write_bytes(bytes(data))
+    os.utime(labels, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    # same size and mtime: the remembered check stands (that is what keeps start-up fast) ...
+    assert download.is_cached(tmp_path)
+    os.utime(labels, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    # ... any change of mtime makes it check the content again
     assert not download.is_cached(tmp_path)
 
 

@@ -1,26 +1,55 @@
-"""Download the full MNIST into the per-user cache, verified against pinned SHA-256 sums.
+"""Download the full MNIST into the per-user cache with pooch, verified against pinned SHA-256.
 
-Each of the four files is fetched as ``<name>.gz`` from the first mirror that gives a good
-copy, decompressed while streaming and stored raw under its original name (for example
-``train-images-idx3-ubyte``) in :func:`mnist_cache_path`. A copy is kept only when its
-decompressed bytes have the pinned size and SHA-256; anything else (HTTP error, refused
-connection, timeout, corrupt, truncated or oversized stream, checksum mismatch) falls through
-to the next mirror. Standard library only; the network modules are imported on first use so
-that looking at the cache stays cheap at start-up.
+What pooch does here: it holds the **registry** (file name -> SHA-256 of the decompressed file,
+:data:`REGISTRY`) and the URL of each file on a mirror, runs the download into a temporary file,
+**checks the SHA-256** against the registry, moves the file into place only when it matches,
+and retries a failed attempt (``retries``). Pooch is the field's standard for verified data
+downloads; we do not keep our own hash-and-rename loop.
+
+What we keep on top, and why:
+
+* **Decompressed sums, not archive sums.** Each file is fetched as ``<name>.gz`` and stored raw
+  under its original name (``train-images-idx3-ubyte``); the registry pins the decompressed
+  bytes, which are the same for every faithful copy of MNIST, while the ``.gz`` archives differ
+  between mirrors and recompressions (a downloader pinning the archives would refuse a verified
+  recompressed copy, such as the shared one in ``../shared/data/mnist``). The streaming
+  decompression is :class:`~.gunzip_downloader.GunzipDownloader`, a pooch downloader that also
+  refuses decompression bombs and endless streams, checks ``cancel`` between reads and has read,
+  stall and overall timeouts (pooch's requests-based downloader reads whole chunks and cannot).
+* **Mirrors.** Pooch has one URL per file; we try :data:`MIRRORS` in order and fall through to
+  the next on any failure, and report every mirror's failure on one line in a
+  :class:`DataError`.
+* **Atomic, never destructive.** Pooch downloads into a private hidden staging folder beside the
+  target; only a verified file is renamed over the target (``os.replace``), so a failed or
+  cancelled download leaves nothing behind and never removes or alters a file already there.
+* **Our cache location.** :func:`cache_dir` (``MNIST_VIEWER_CACHE`` overrides it) is kept
+  rather than ``pooch.os_cache``: the platformdirs location differs on Windows
+  (``<Local>/mnist-viewer/mnist-viewer/Cache``) and existing caches must stay valid.
+* **A cheap, honest** :func:`is_cached`: the SHA-256 of each cached file is checked once and the
+  result remembered in ``verified.json`` keyed by size and modification time, so start-up stays
+  fast and a damaged cache is never trusted.
+
+Pooch (and its requests import) is loaded on first download only, so looking at the cache stays
+cheap at start-up.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
+import shutil
 import sys
-import zlib
-from collections.abc import Callable, Iterable, Sequence
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 from ..errors import DataError
 from ..jobs import Cancel, Progress, atomic_path, check_cancel, report
+from .gunzip_downloader import GunzipDownloader, MirrorFailed, reason
 
 
 class MnistFile(NamedTuple):
@@ -53,15 +82,18 @@ MIRRORS: tuple[str, ...] = (
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
 
+REGISTRY: dict[str, str] = {name: f"sha256:{f.sha256}" for name, f in MNIST_FILES.items()}
+"""The pooch registry: raw file name -> "sha256:<hex>" of the decompressed file."""
+
 ATTRIBUTION = (
     "MNIST database of handwritten digits by Yann LeCun, Corinna Cortes and\n"
     "Christopher J. C. Burges, distributed under CC BY-SA 3.0.\n"
     "Downloaded and verified by mnist-viewer.\n"
 )
 
-_READ_CHUNK = 64 * 1024  # compressed bytes per read
-_INFLATE_CHUNK = 1024 * 1024  # at most this many decompressed bytes per zlib call
+_HASH_CHUNK = 1024 * 1024
 _APP = "mnist-viewer"
+_MEMO = "verified.json"  # name -> [size, mtime_ns, sha256] of files whose hash was checked
 
 
 def cache_dir() -> Path:
@@ -87,19 +119,20 @@ def mnist_cache_path() -> Path:
 
 
 def is_cached(dest: Path | None = None) -> bool:
-    """True if all four raw files are in ``dest`` (default: the cache) with the right sizes.
+    """True if all four raw files are in ``dest`` (default: the cache) with the pinned SHA-256.
 
-    Sizes only, so it is cheap enough for start-up; :func:`download_mnist` checks the
-    SHA-256 of files it keeps.
+    A file's hash is computed once (about 0.2 s for all four) and remembered in ``verified.json``
+    in the folder, keyed by size and modification time (ns), so later calls only ``stat``.
+    A file of the wrong size, changed since its check, or with another hash is not trusted.
     """
     folder = Path(dest) if dest is not None else mnist_cache_path()
-    for name, spec in MNIST_FILES.items():
-        try:
-            if (folder / name).stat().st_size != spec.size:
-                return False
-        except OSError:
-            return False
-    return True
+    memo = _load_memo(folder)
+    before = dict(memo)
+    try:
+        return all(_verified(folder / name, memo, None) for name in MNIST_FILES)
+    finally:
+        if memo != before:
+            _save_memo(folder, memo)
 
 
 def download_mnist(
@@ -109,6 +142,9 @@ def download_mnist(
     progress: Progress | None = None,
     cancel: Cancel | None = None,
     timeout: float = 30.0,
+    stall: float = 60.0,
+    deadline: float | None = 3600.0,
+    retries: int = 0,
     files: Iterable[str] | None = None,
     force: bool = False,
 ) -> Path:
@@ -118,26 +154,34 @@ def download_mnist(
     Files already in ``dest`` with the pinned size and SHA-256 are kept unless ``force``.
     ``progress(done, total)`` counts decompressed bytes over the selected files and never goes
     backwards (a retry on the next mirror reports nothing until it passes the earlier mark).
-    ``timeout`` is in seconds per connection attempt and per read.
+    Seconds: ``timeout`` per connection attempt and per read; ``stall``: at least 64 KiB must
+    arrive in every ``stall`` seconds; ``deadline``: the whole call (None: no limit).
+    ``retries``: extra attempts per mirror (pooch's ``retry_if_failed``; it waits 1 s, 2 s, …).
     Returns ``dest``. Raises :class:`DataError` naming the file and every mirror's failure
-    when no mirror gives a verified copy, and :class:`Cancelled` when ``cancel()`` is true;
-    in both cases no temporary or partial file is left and an existing file is untouched.
+    when no mirror gives a verified copy (one line), and :class:`Cancelled` when ``cancel()``
+    is true; in both cases no temporary or partial file is left and an existing file is
+    untouched.
     """
     names = _selected(files)
     folder = Path(dest) if dest is not None else mnist_cache_path()
     folder.mkdir(parents=True, exist_ok=True)
+    ends = None if deadline is None else time.monotonic() + deadline
     total = sum(MNIST_FILES[name].size for name in names)
     meter = _Meter(progress, total)
     meter.show(0)
+    memo = _load_memo(folder)
 
     for name in names:
-        spec = MNIST_FILES[name]
         target = folder / name
-        if not force and _verified(target, spec, cancel):
-            meter.finish_file(spec.size)
-            continue
-        _fetch(name, spec, target, mirrors, timeout, meter, cancel)
-        meter.finish_file(spec.size)
+        if force or not _verified(target, memo, cancel):
+            downloader = GunzipDownloader(
+                MNIST_FILES[name].size, meter.show, cancel,
+                timeout=timeout, stall=stall, deadline=ends,
+            )
+            _fetch(name, folder, mirrors, downloader, retries, cancel)
+            memo[name] = _stamp(target)
+            _save_memo(folder, memo)
+        meter.finish_file(MNIST_FILES[name].size)
 
     _write_attribution(folder)
     return folder
@@ -177,159 +221,114 @@ class _Meter:
         self.show(0)
 
 
-def _verified(path: Path, spec: MnistFile, cancel: Cancel | None) -> bool:
-    """True if ``path`` is a regular file with the pinned size and SHA-256."""
+# --------------------------------------------------------------------------- verification memo
+
+
+def _stamp(path: Path) -> list[Any]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns, MNIST_FILES[path.name].sha256]
+
+
+def _verified(path: Path, memo: dict[str, Any], cancel: Cancel | None) -> bool:
+    """True if ``path`` is a regular file with the pinned size and SHA-256 (memo updated)."""
+    spec = MNIST_FILES[path.name]
     try:
         if not path.is_file() or path.stat().st_size != spec.size:
             return False
+        stamp = _stamp(path)
+        if memo.get(path.name) == stamp:
+            return True
         digest = hashlib.sha256()
         with open(path, "rb") as fh:
-            while block := fh.read(_INFLATE_CHUNK):
+            while block := fh.read(_HASH_CHUNK):
                 check_cancel(cancel)
                 digest.update(block)
     except OSError:
         return False
-    return digest.hexdigest() == spec.sha256
+    if digest.hexdigest() != spec.sha256:
+        memo.pop(path.name, None)
+        return False
+    memo[path.name] = stamp
+    return True
 
 
-class _Stream(Protocol):
-    def read(self, amt: int, /) -> bytes: ...
-    def close(self) -> None: ...
+def _load_memo(folder: Path) -> dict[str, Any]:
+    try:
+        memo = json.loads((folder / _MEMO).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return memo if isinstance(memo, dict) else {}
 
 
-class _MirrorFailed(Exception):
-    """One mirror did not give a verified copy; the message says why (one line)."""
+def _save_memo(folder: Path, memo: dict[str, Any]) -> None:
+    """Remember verified files; a read-only cache folder only costs a re-check next time."""
+    with contextlib.suppress(OSError, DataError), atomic_path(folder / _MEMO) as tmp:
+        tmp.write_text(json.dumps(memo, indent=1), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- one file, via pooch
 
 
 def _fetch(
     name: str,
-    spec: MnistFile,
-    target: Path,
+    folder: Path,
     mirrors: Sequence[str],
-    timeout: float,
-    meter: _Meter,
+    downloader: GunzipDownloader,
+    retries: int,
     cancel: Cancel | None,
 ) -> None:
+    """Fetch ``name`` from the first mirror giving a verified copy and put it in ``folder``."""
+    import pooch
+
     archive = f"{name}.gz"
     if isinstance(mirrors, str):
         mirrors = (mirrors,)
     failures: list[str] = []
     for base in mirrors:
-        url = base if base.endswith("/") else base + "/"
-        url += archive
+        url = (base if base.endswith("/") else base + "/") + archive
         check_cancel(cancel)
+        staging = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".part", dir=folder))
         try:
-            response = _open(url, timeout)
-            try:
-                with atomic_path(target) as tmp:
-                    _inflate_verified(response, tmp, spec, meter.show, cancel)
-            finally:
-                response.close()
+            store = pooch.create(
+                path=staging, base_url="", registry={name: REGISTRY[name]},
+                urls={name: url}, retry_if_failed=retries,
+            )
+            with _quiet(pooch):
+                fetched = store.fetch(name, downloader=downloader)
+            with atomic_path(folder / name) as tmp:
+                shutil.copymode(tmp, fetched)  # the usual permissions, not the staging 0600
+                os.replace(fetched, tmp)
             return
-        except _MirrorFailed as exc:
+        except MirrorFailed as exc:
             failures.append(f"{url}: {exc}")
+        except ValueError as exc:  # pooch's hash check
+            failures.append(f"{url}: {_hash_failure(exc)}")
+        except OSError as exc:  # pooch's temporary file or the final rename
+            raise DataError(folder / name, f"cannot store the download: {reason(exc)}") from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     if not failures:
         raise DataError(archive, "no mirror to download from")
     raise DataError(archive, "no mirror gave a verified copy: " + "; ".join(failures))
 
 
-def _open(url: str, timeout: float) -> _Stream:
-    import http.client
-    import urllib.error
-    import urllib.request
+def _hash_failure(exc: ValueError) -> str:
+    import re
 
-    request = urllib.request.Request(url, headers={"User-Agent": _APP})
+    found = re.search(r"\(([0-9a-f]{64})\)", str(exc))
+    return "SHA-256 mismatch" + (f" (got {found.group(1)[:16]}...)" if found else "")
+
+
+@contextlib.contextmanager
+def _quiet(pooch: Any) -> Any:
+    """Pooch logs every download to stderr; the progress callback is our only voice."""
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel("WARNING")
     try:
-        response: _Stream = urllib.request.urlopen(request, timeout=timeout)
-        return response
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        raise _MirrorFailed(f"HTTP {exc.code} {exc.reason}") from None
-    except urllib.error.URLError as exc:
-        raise _MirrorFailed(_reason(exc.reason)) from None
-    except (OSError, http.client.HTTPException, ValueError) as exc:
-        raise _MirrorFailed(_reason(exc)) from None
-
-
-def _reason(exc: object) -> str:
-    if isinstance(exc, TimeoutError):  # socket.timeout is TimeoutError since Python 3.10
-        return "timed out"
-    text = str(exc) or type(exc).__name__
-    return " ".join(text.split())
-
-
-def _read(response: _Stream, received: int) -> bytes:
-    import http.client
-
-    try:
-        return response.read(_READ_CHUNK)
-    except http.client.IncompleteRead:
-        raise _MirrorFailed(f"truncated: connection closed after {received} bytes") from None
-    except (OSError, http.client.HTTPException) as exc:
-        raise _MirrorFailed(f"read failed after {received} bytes: {_reason(exc)}") from None
-
-
-def _inflate_verified(
-    response: _Stream,
-    tmp: Path,
-    spec: MnistFile,
-    show: Callable[[int], None],
-    cancel: Cancel | None,
-) -> None:
-    """Stream-decompress ``response`` into ``tmp``; raise :class:`_MirrorFailed` unless verified.
-
-    Never inflates more than one byte past the pinned size, and stops reading as soon as the
-    stream is found bad.
-    """
-    # Deflate never grows data by more than a few bytes per 16 KiB block, so a compressed
-    # stream much larger than the decompressed size is not an MNIST file (or never ends).
-    max_compressed = spec.size + spec.size // 64 + 64 * 1024
-    digest = hashlib.sha256()
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    received = 0
-    written = 0
-    with open(tmp, "wb") as out:
-        while True:
-            check_cancel(cancel)
-            chunk = _read(response, received)
-            if not chunk:
-                break
-            received += len(chunk)
-            if received > max_compressed:
-                raise _MirrorFailed(f"more than {max_compressed} compressed bytes")
-            pending = chunk
-            while True:
-                if inflater.eof:
-                    if written >= spec.size or not pending:
-                        break
-                    # Another gzip member follows (concatenated .gz files are valid gzip).
-                    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                limit = min(_INFLATE_CHUNK, spec.size - written + 1)
-                try:
-                    data = inflater.decompress(pending, limit)
-                except zlib.error as exc:
-                    raise _MirrorFailed(f"corrupt gzip data: {exc}") from None
-                if written + len(data) > spec.size:
-                    raise _MirrorFailed(f"inflates beyond the expected {spec.size} bytes")
-                written += len(data)
-                digest.update(data)
-                out.write(data)
-                pending = inflater.unconsumed_tail or (
-                    inflater.unused_data if inflater.eof else b""
-                )
-                # A full output buffer may leave output inside zlib even with no input left.
-                if not pending and len(data) < limit:
-                    break
-            show(written)
-            if inflater.eof and written == spec.size:
-                break  # done: stop reading
-    if not inflater.eof:
-        raise _MirrorFailed(f"truncated: gzip stream ended after {written} decompressed bytes")
-    if written != spec.size:
-        raise _MirrorFailed(f"decompressed to {written} bytes, expected {spec.size}")
-    got = digest.hexdigest()
-    if got != spec.sha256:
-        raise _MirrorFailed(f"SHA-256 mismatch (got {got[:16]}...)")
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _write_attribution(folder: Path) -> None:
