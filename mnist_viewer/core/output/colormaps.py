@@ -1,58 +1,46 @@
-"""Colour lookup tables (uint8 (256, 3) RGB) for greyscale frames.
+"""Colour lookup tables (uint8 (256, 3) RGB) for greyscale frames, from the ``cmap`` library.
 
-The perceptual maps are interpolated linearly in RGB between ten evenly spaced anchor colours
-of matplotlib's viridis, magma, inferno, plasma and cividis; they differ from matplotlib's
-256-entry tables by about one level on average (16 at most, at the bright end of viridis). The
-view and every exporter use these same tables, so an export has the colours seen on screen.
+``cmap`` (Qt-free, used by ndv and napari) carries the exact 256-entry float tables of
+matplotlib's viridis, magma, inferno, plasma and cividis; they are turned into uint8 the way
+matplotlib does for ``Colormap(x, bytes=True)`` (multiply by 255 and truncate), so the tables
+equal matplotlib's own uint8 tables exactly. "grey" is the identity (level v -> (v, v, v)), the
+frames as they are. The view, every exporter and the plots take their tables from here, so an
+export has the colours seen on screen. ``cmap`` is imported on first use of a colour map.
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
-_ANCHORS: dict[str, tuple[str, ...]] = {
-    "viridis": (
-        "440154", "482878", "3E4A89", "31688E", "26828E",
-        "1F9E89", "35B779", "6DCD59", "B4DE2C", "FDE725",
-    ),
-    "magma": (
-        "000004", "180F3E", "451077", "721F81", "9F2F7F",
-        "CD4071", "F1605D", "FD9567", "FEC98D", "FCFDBF",
-    ),
-    "inferno": (
-        "000004", "1B0C42", "4B0C6B", "781C6D", "A52C60",
-        "CF4446", "ED6925", "FB9A06", "F7D03C", "FCFFA4",
-    ),
-    "plasma": (
-        "0D0887", "47039F", "7301A8", "9C179E", "BD3786",
-        "D8576B", "ED7953", "FA9E3B", "FDC926", "F0F921",
-    ),
-    "cividis": (
-        "00224E", "123570", "3C4A6C", "575D6D", "707173",
-        "8A8678", "A59C74", "C2B369", "E1CC55", "FEE838",
-    ),
-}
-
-COLORMAPS: tuple[str, ...] = ("grey", *_ANCHORS)
+COLORMAPS: tuple[str, ...] = ("grey", "viridis", "magma", "inferno", "plasma", "cividis")
 """Names accepted by :func:`colormap`, grey first."""
 
 
-def _interpolate(anchors: tuple[str, ...]) -> np.ndarray:
-    rgb = np.array([[int(a[i : i + 2], 16) for i in (0, 2, 4)] for a in anchors], dtype=np.float64)
-    at = np.linspace(0.0, 255.0, len(anchors))
-    levels = np.arange(256, dtype=np.float64)
-    table = np.stack([np.interp(levels, at, rgb[:, c]) for c in range(3)], axis=1)
-    return np.rint(table).astype(np.uint8)
+@cache
+def _table(key: str) -> np.ndarray:
+    if key == "grey":
+        table = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
+    else:
+        import cmap
+
+        lut = cmap.Colormap(key).lut(256)  # float64 (256, 4) RGBA in [0, 1]
+        table = (lut[:, :3] * 255).astype(np.uint8)  # as matplotlib's bytes=True
+    table.flags.writeable = False
+    return table
 
 
 def colormap(name: str) -> np.ndarray:
-    """The (256, 3) uint8 RGB table of a colour map (a fresh, writable copy)."""
+    """The (256, 3) uint8 RGB table of a colour map (a fresh, writable copy).
+
+    ``name`` is one of :data:`COLORMAPS` (case-insensitive; "gray" is "grey"); raises
+    ValueError for any other name.
+    """
     key = name.lower().replace("gray", "grey")
-    if key == "grey":
-        return np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
-    if key not in _ANCHORS:
+    if key not in COLORMAPS:
         raise ValueError(f"unknown colour map {name!r}; choose from {', '.join(COLORMAPS)}")
-    return _interpolate(_ANCHORS[key])
+    return _table(key).copy()
 
 
 def apply_colormap(frames: np.ndarray, table: np.ndarray) -> np.ndarray:
