@@ -184,10 +184,24 @@ def test_gif_rgb_frames_with_few_colours_are_exact(tmp_path, frames) -> None:
 
 
 def test_gif_rgb_frames_with_too_many_colours_are_refused(tmp_path, frames) -> None:
-    rgb = np.stack([frames, frames[::-1], frames.T[None].repeat(1, 0).reshape(frames.shape)], -1)
+    rgb = np.random.default_rng(0).integers(0, 256, (*frames.shape, 3), dtype=np.uint8)
     with pytest.raises(DataError, match="256 colours"):
         enc.write_gif(tmp_path / "rgb.gif", rgb)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_gif_rgb_frames_a_few_colours_over_256_keep_the_frequent_ones(tmp_path, frames) -> None:
+    levels = (np.arange(T * 64 * 64) % 256).reshape(T, 64, 64).astype(np.uint8)
+    mapped = colormap("viridis")[levels]  # every colour of the table, equally frequent
+    side = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 0], [255, 255, 255]], np.uint8)
+    side = np.broadcast_to(side.repeat(2, axis=0), (T, 64, 8, 3))  # frequent overlay colours
+    rgb = np.concatenate([mapped, side], axis=2)
+    assert len(np.unique(rgb.reshape(-1, 3), axis=0)) > 256
+    got, _, _ = decode_gif(enc.write_gif(tmp_path / "rgb.gif", rgb))
+    np.testing.assert_array_equal(got[:, :, -8:], side)  # overlay colours exact
+    diff = np.abs(got.astype(int) - rgb)
+    assert (diff.max(axis=-1) > 0).mean() < 0.01  # a few rare levels merged ...
+    assert diff.max() <= 8  # ... into their nearest neighbour
 
 
 # --------------------------------------------------------------------------- colour maps
@@ -509,44 +523,85 @@ def outline_mask(boxes: np.ndarray, s: int, shape: tuple[int, int]) -> np.ndarra
     return mask
 
 
+def as_rgb(grey: np.ndarray) -> np.ndarray:
+    return np.repeat(grey[..., None], 3, axis=-1)
+
+
 @pytest.mark.parametrize("s", [1, 2])
-def test_boxes_are_burned_just_outside_the_ink(seqs, s) -> None:
+def test_boxes_are_burned_just_outside_the_ink_in_slot_colours(seqs, s) -> None:
     i = 5
-    src = blocky(seqs.sequence(i), s)
-    got = ovl.decorate(seqs.sequence(i), scale=s, boxes=seqs.ground_truth.boxes[i])
+    src = as_rgb(blocky(seqs.sequence(i), s))
+    boxes = seqs.ground_truth.boxes[i]
+    got = ovl.decorate(seqs.sequence(i), scale=s, boxes=boxes)
+    assert got.shape == src.shape
+    colours = {ovl.slot_rgb(d) for d in range(boxes.shape[1])}
+    assert len(colours) == boxes.shape[1] and (255, 255, 255) not in colours  # not the ink
     for k in range(0, T, 4):
-        mask = outline_mask(seqs.ground_truth.boxes[i, k], s, src.shape[1:])
-        assert mask.any()
-        assert np.all(got[k][mask] == ovl.INK)
-        np.testing.assert_array_equal(got[k][~mask], src[k][~mask])
+        masks = [outline_mask(boxes[k, d : d + 1], s, src.shape[1:3])
+                 for d in range(boxes.shape[1])]
+        union = np.any(masks, axis=0)
+        assert union.any()
+        for d, mask in enumerate(masks):
+            later = np.any(masks[d + 1 :], axis=0) if d + 1 < len(masks) else np.zeros_like(mask)
+            own = mask & ~later  # later slots are drawn over earlier ones
+            assert np.all(got[k][own] == ovl.slot_rgb(d)), (k, d)
+        np.testing.assert_array_equal(got[k][~union], src[k][~union])
+
+
+def test_slot_colours_are_the_viewers_table() -> None:
+    assert ovl.slot_rgb(0) == (0xFF, 0x6B, 0x6B)
+    assert ovl.slot_rgb(len(ovl.SLOT_COLOURS)) == ovl.slot_rgb(0)  # cycles
 
 
 def test_empty_box_slots_are_skipped(frames) -> None:
     boxes = np.full((T, 2, 4), -1, np.int32)
-    np.testing.assert_array_equal(ovl.decorate(frames, boxes=boxes), frames)
+    np.testing.assert_array_equal(ovl.decorate(frames, boxes=boxes), as_rgb(frames))
 
 
 def test_captions_touch_only_their_corner_and_are_legible(frames) -> None:
     got = ovl.decorate(frames, top_left="12", bottom_left=[str(k % 10) for k in range(T)])
-    # "12": 2 glyphs of 3×5 with 1-pixel spacing and a 1-pixel margin → 7×9 box top left.
+    assert got.shape == frames.shape  # greyscale: nothing drawn in colour
+    top = ovl.caption_mask("12")
+    digits = [ovl.caption_mask(str(d)) for d in range(10)]
     changed = np.any(got != frames, axis=0)
     allowed = np.zeros((64, 64), bool)
-    allowed[:7, :9] = True
-    allowed[-7:, :5] = True
+    allowed[: top.shape[0], : top.shape[1]] = True
+    h, w = max(m.shape[0] for m in digits), max(m.shape[1] for m in digits)
+    allowed[-h:, :w] = True
     assert changed.any() and not np.any(changed & ~allowed)
-    assert set(np.unique(got[:, :7, :9])) <= {0, ovl.INK}
-    # Each caption is readable: the ten digits render as ten different bitmaps...
-    shapes = {ovl.text_bitmap(str(d)).tobytes() for d in range(10)}
-    assert len(shapes) == 10
+    region = got[:, : top.shape[0], : top.shape[1]]
+    assert set(np.unique(region)) == {0, ovl.INK}  # no anti-aliasing
+    np.testing.assert_array_equal(region == ovl.INK, np.broadcast_to(top, region.shape))
+    # Each caption is readable: the ten digits render as ten different masks...
+    assert len({m.tobytes() for m in digits}) == 10
+    assert all(m.any() and not m.all() for m in digits)
     # ...and frame k shows digit k % 10.
     for k in range(T):
-        np.testing.assert_array_equal(got[k, -7:, :5] == ovl.INK, ovl.text_bitmap(str(k % 10)))
+        mask = digits[k % 10]
+        np.testing.assert_array_equal(got[k, -mask.shape[0] :, : mask.shape[1]] == ovl.INK, mask)
 
 
-def test_captions_scale_with_the_frames(frames) -> None:
+def test_captions_grow_with_the_scale_in_a_sharp_font(frames) -> None:
     small = ovl.decorate(frames[:2], top_left="#7/3")
     big = ovl.decorate(frames[:2], top_left="#7/3", scale=3)
-    np.testing.assert_array_equal(big, blocky(small, 3))
+    m1, m3 = ovl.caption_mask("#7/3"), ovl.caption_mask("#7/3", 3)
+    assert m3.shape[0] > 2 * m1.shape[0] and m3.shape[1] > 2 * m1.shape[1]
+    np.testing.assert_array_equal(big[:, : m3.shape[0], : m3.shape[1]] == ovl.INK,
+                                  np.broadcast_to(m3, (2, *m3.shape)))
+    outside = np.ones(big.shape[1:], bool)
+    outside[: m3.shape[0], : m3.shape[1]] = False
+    np.testing.assert_array_equal(big[:, outside], blocky(frames[:2], 3)[:, outside])
+    assert small.shape == frames[:2].shape
+
+
+def test_captions_over_a_colour_map_stay_white_on_black(frames) -> None:
+    got = ovl.decorate(frames[:3], top_left="5", colormap="viridis", scale=2)
+    mask = ovl.caption_mask("5", 2)
+    region = got[:, : mask.shape[0], : mask.shape[1]]
+    want = np.where(mask[..., None], 255, 0).repeat(3, -1)
+    np.testing.assert_array_equal(region, np.broadcast_to(want, region.shape))
+    far = got[:, -10:, -10:]
+    np.testing.assert_array_equal(far, colormap("viridis")[blocky(frames[:3], 2)[:, -10:, -10:]])
 
 
 # --------------------------------------------------------------------------- what to export
@@ -556,11 +611,14 @@ def test_sequence_frames_plain_and_decorated(seqs) -> None:
     plain = exp.sequence_frames(seqs, 4, scale=2)
     np.testing.assert_array_equal(plain, blocky(seqs.sequence(4), 2))
     got = exp.sequence_frames(seqs, 4, captions=True, boxes=True)
+    assert got.shape == (T, 64, 64, 3)  # boxes in slot colours: RGB
     gt = seqs.ground_truth
     labels = " ".join(str(v) for v in gt.labels[4])
-    np.testing.assert_array_equal(got[9, -7:, : 4 * len(labels) + 1] == ovl.INK,
-                                  ovl.text_bitmap(labels))
-    np.testing.assert_array_equal(got[9, :7, :5] == ovl.INK, ovl.text_bitmap("9"))
+    mask = ovl.caption_mask(labels)
+    np.testing.assert_array_equal(got[9, -mask.shape[0] :, : mask.shape[1]],
+                                  np.where(mask[..., None], 255, 0).repeat(3, -1))
+    mask = ovl.caption_mask("9")
+    np.testing.assert_array_equal(got[9, : mask.shape[0], : mask.shape[1], 0] == ovl.INK, mask)
 
 
 def test_grid_frames_are_the_upscaled_tiling(seqs) -> None:
@@ -597,6 +655,35 @@ def test_export_grid_gif_decodes_to_the_mosaic(tmp_path, seqs) -> None:
     assert delays == [50] * T
 
 
+def test_boxes_and_captions_over_a_colour_map_in_a_gif(tmp_path, seqs) -> None:
+    options = exp.ExportOptions(colormap="viridis", captions=True, boxes=True, scale=2)
+    got, _, _ = decode_gif(exp.export_sequence(tmp_path / "v.gif", seqs, 3, options))
+    want = exp.sequence_frames(seqs, 3, scale=2, captions=True, boxes=True, colormap="viridis")
+    boxes = seqs.ground_truth.boxes[3]
+    for k in (0, T - 1):
+        for d in range(boxes.shape[1]):
+            ring = outline_mask(boxes[k, d : d + 1], 2, (128, 128)) & np.all(
+                want[k] == ovl.slot_rgb(d), axis=-1)
+            assert ring.any() and np.all(got[k][ring] == ovl.slot_rgb(d))
+    assert np.abs(got.astype(int) - want).max() <= 8  # at most a few rare levels merged
+
+
+def test_grid_sheet_separates_frames_more_than_cells(tmp_path, seqs) -> None:
+    options = exp.ExportOptions(gap=1, scale=1)
+    sheet = np.array(Image.open(exp.export_grid(tmp_path / "g.png", seqs, 2, 2, options)))
+    page = exp.grid_frames(seqs, 2, 2)  # (T, 129, 129): cells 1 px apart
+    gap = exp.sheet_gap(options, grid=True)
+    assert gap > 1
+    cols = int(np.ceil(np.sqrt(T)))
+    rows = int(np.ceil(T / cols))
+    assert sheet.shape == (rows * 129 + (rows - 1) * gap, cols * 129 + (cols - 1) * gap)
+    for k in (0, 1, cols, T - 1):
+        r, c = divmod(k, cols)
+        y, x = r * (129 + gap), c * (129 + gap)
+        np.testing.assert_array_equal(sheet[y : y + 129, x : x + 129], page[k])
+    assert np.all(sheet[:, 129 : 129 + gap] == enc.GAP_FILL)  # a band wider than a cell gap
+
+
 def test_export_sequences_one_file_each(tmp_path, seqs) -> None:
     seen = []
     paths = exp.export_sequences(
@@ -622,5 +709,5 @@ def test_export_stream_of_dataset_digits(tmp_path, mnist_test) -> None:
     got, _, _ = decode_gif(path)
     np.testing.assert_array_equal(got[..., 0], images[100:112])
     captioned = exp.stream_frames(images, labels, start=100, count=12, captions=True)
-    np.testing.assert_array_equal(captioned[4, -7:, :5] == ovl.INK,
-                                  ovl.text_bitmap(str(labels[104])))
+    mask = ovl.caption_mask(str(labels[104]))
+    np.testing.assert_array_equal(captioned[4, -mask.shape[0] :, : mask.shape[1]] == ovl.INK, mask)

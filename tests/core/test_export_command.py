@@ -121,24 +121,35 @@ def test_lossless_avi_sheet_and_folder(tmp_path, seq_file, source) -> None:
 
 
 def test_captions_and_boxes_change_only_overlay_pixels(tmp_path, seq_file, source) -> None:
+    from mnist_viewer.core.output.overlays import slot_rgb
+
     out = tmp_path / "c.gif"
     assert main(seq_file, "--out", out, "--index", 2, "--captions", "--boxes") == 0
-    frames, _, _ = decode_gif(out)
-    changed = frames != source[2]
+    with Image.open(out) as im:
+        frames = np.stack([np.array(f.convert("RGB")) for f in ImageSequence.Iterator(im)])
+    plain = np.repeat(source[2][..., None], 3, axis=-1)
+    changed = np.any(frames != plain, axis=-1)
     assert changed.any()
-    # Only overlay colours are added: caption boxes are black, text and outlines white.
-    assert set(np.unique(frames[changed])) <= {0, 255}
-    # Every box outline (the ring just outside the ink box) is white, except under captions.
     truth = open_sequences(seq_file).ground_truth
+    slots = truth.boxes.shape[2]
+    # Only overlay colours are added: caption boxes black, text white, outlines in slot colours.
+    overlay = {(0, 0, 0), (255, 255, 255), *(slot_rgb(d) for d in range(slots))}
+    assert {tuple(int(v) for v in c) for c in frames[changed]} <= overlay
+    # Every box outline (the ring just outside the ink box) has its slot's colour, except
+    # under captions and where a later slot's ring crosses it.
     for t in (0, 9, 19):
-        ring = np.zeros((64 + 2, 64 + 2), bool)  # one pixel of slack on each side
+        rings = []
         for x0, y0, x1, y1 in truth.boxes[2, t]:
+            ring = np.zeros((64 + 2, 64 + 2), bool)  # one pixel of slack on each side
             ring[y0 : y1 + 2, x0 : x1 + 2] = True
             ring[y0 + 1 : y1 + 1, x0 + 1 : x1 + 1] = False
-        ring = ring[1:-1, 1:-1]
-        ring[:7, :9] = ring[-7:, :13] = False  # frame number and "a b" labels
-        assert ring.sum() > 40
-        assert np.all(frames[t][ring] == 255), t
+            ring = ring[1:-1, 1:-1]
+            ring[:12, :12] = ring[-12:, :30] = False  # frame number and "a b" labels
+            rings.append(ring)
+        for d, ring in enumerate(rings):
+            own = ring & ~np.any(rings[d + 1 :], axis=0) if d + 1 < len(rings) else ring
+            assert own.sum() > 20
+            assert np.all(frames[t][own] == slot_rgb(d)), (t, d)
 
 
 def test_dataset_input_generates_a_fresh_set(tmp_path, mnist_dir, test_split) -> None:

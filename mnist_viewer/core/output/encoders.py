@@ -83,13 +83,14 @@ def export_frames(
     colormap: str | np.ndarray | None = None,
     codec: str = "mjpg",
     sheet_cols: int | None = None,
+    sheet_gap: int = 1,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
 ) -> Path:
     """Write ``frames`` in the format :func:`export_format` picks from ``path``.
 
-    ``loop`` applies to GIF, ``codec`` to AVI, ``sheet_cols`` to PNG sheets; ``fps`` to the
-    animated formats.
+    ``loop`` applies to GIF, ``codec`` to AVI, ``sheet_cols`` and ``sheet_gap`` (pixels between
+    frames, before ``scale``) to PNG sheets; ``fps`` to the animated formats.
     """
     kind = export_format(path)
     common: dict[str, Any] = {
@@ -102,5 +103,5 @@ def export_frames(
     if kind == "mp4":
         return write_mp4(path, frames, fps=fps, **common)
     if kind == "sheet":
-        return write_sheet(path, frames, cols=sheet_cols, **common)
+        return write_sheet(path, frames, cols=sheet_cols, gap=sheet_gap, **common)
     return write_png_frames(path, frames, **common)

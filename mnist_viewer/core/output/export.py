@@ -15,9 +15,10 @@ import numpy as np
 
 from ..jobs import Cancel, Progress, check_cancel, report
 from ..sequences import SequenceSet
+from .colormaps import colormap as colormap_table
 from .encoders import check_export_target, export_format, export_frames
 from .mosaic import GAP_FILL, mosaic
-from .overlays import decorate, labels_text
+from .overlays import decorate, decorated_is_rgb, labels_text
 
 
 @dataclass(frozen=True)
@@ -35,12 +36,31 @@ class ExportOptions:
     sheet_cols: int | None = None  # PNG sheets: frames per row
 
 
+SHEET_GAP = 1
+"""Pixels between the frames of a PNG sheet of one sequence (output pixels)."""
+
+
+def sheet_gap(options: ExportOptions, grid: bool) -> int:
+    """Pixels between the frames of a PNG sheet: :data:`SHEET_GAP`, or for a grid page four
+    times the separator between its cells (at least 4), so frames stand apart from cells."""
+    return max(4, 4 * options.gap * options.scale) if grid else SHEET_GAP
+
+
 def sequence_frames(
-    seqs: SequenceSet, index: int, *, scale: int = 1, captions: bool = False, boxes: bool = False
+    seqs: SequenceSet,
+    index: int,
+    *,
+    scale: int = 1,
+    captions: bool = False,
+    boxes: bool = False,
+    colormap: str | None = None,
 ) -> np.ndarray:
     """Frames of one sequence, upscaled, with the frame number (top left) and labels (bottom
-    left) as captions and the ground-truth boxes, when asked for and known."""
-    return _decorated(seqs, index, seqs.sequence(index), scale, captions, boxes)
+    left) as captions and the ground-truth boxes, when asked for and known.
+
+    Greyscale (T, H, W) uint8, or RGB (T, H, W, 3) with boxes or captions over a colour map
+    (see :func:`.overlays.decorate`)."""
+    return _decorated(seqs, index, seqs.sequence(index), scale, captions, boxes, colormap)
 
 
 def _decorated(
@@ -50,6 +70,7 @@ def _decorated(
     scale: int,
     captions: bool,
     boxes: bool,
+    colormap: str | None,
     top_right: str | None = None,
 ) -> np.ndarray:
     """Sequence ``index``'s frames upscaled, with frame numbers, labels and boxes as asked."""
@@ -61,6 +82,7 @@ def _decorated(
         top_right=top_right,
         bottom_left=labels_text(gt.labels[index]) if captions and gt is not None else None,
         boxes=gt.boxes[index] if boxes and gt is not None else None,
+        colormap=colormap,
     )
 
 
@@ -80,11 +102,14 @@ def grid_frames(
     captions: bool = False,
     boxes: bool = False,
     fill: int = GAP_FILL,
+    colormap: str | None = None,
 ) -> np.ndarray:
     """(T, Hm, Wm): sequences page*rows*cols onwards tiled rows×cols over their T frames.
 
     Each cell is decorated like :func:`sequence_frames` (plus its sequence index, top right);
     the separators are ``gap * scale`` pixels, so without overlays this is the upscaled mosaic.
+    RGB (T, Hm, Wm, 3) when the cells are (boxes, or captions over a colour map), the
+    separators then ``fill`` mapped through the colour map.
     """
     if page < 0 or page >= grid_pages(len(seqs), rows, cols):
         raise IndexError(f"page {page} out of range 0..{grid_pages(len(seqs), rows, cols) - 1}")
@@ -92,11 +117,17 @@ def grid_frames(
     stop = min(start + rows * cols, len(seqs))
     chunk = seqs.chunk(start, stop)
     t = chunk.shape[1]
-    cells = np.empty((stop - start, t, chunk.shape[2] * scale, chunk.shape[3] * scale), np.uint8)
+    rgb = decorated_is_rgb(colormap, captions, boxes and seqs.ground_truth is not None)
+    shape = (stop - start, t, chunk.shape[2] * scale, chunk.shape[3] * scale)
+    cells = np.empty(shape + ((3,) if rgb else ()), np.uint8)
     for k, index in enumerate(range(start, stop)):
-        cells[k] = _decorated(seqs, index, chunk[k], scale, captions, boxes,
+        cells[k] = _decorated(seqs, index, chunk[k], scale, captions, boxes, colormap,
                               top_right=f"#{index}" if captions else None)
-    return mosaic(cells, rows, cols, gap * scale, fill)
+    if not rgb:
+        return mosaic(cells, rows, cols, gap * scale, fill)
+    fills = colormap_table(colormap or "grey")[fill]
+    return np.stack([mosaic(cells[..., c], rows, cols, gap * scale, int(fills[c]))
+                     for c in range(3)], axis=-1)
 
 
 def stream_frames(
@@ -107,9 +138,10 @@ def stream_frames(
     count: int | None = None,
     scale: int = 1,
     captions: bool = False,
+    colormap: str | None = None,
 ) -> np.ndarray:
     """Consecutive dataset digits ``start:start+count`` as frames, with their index (top left)
-    and label (bottom left) as captions when asked for."""
+    and label (bottom left) as captions when asked for (RGB with captions over a colour map)."""
     stop = len(images) if count is None else min(len(images), start + count)
     if not 0 <= start < stop:
         raise IndexError(f"no digits in {start}:{stop} of {len(images)}")
@@ -117,6 +149,7 @@ def stream_frames(
     return decorate(
         frames,
         scale=scale,
+        colormap=colormap,
         top_left=[f"#{i}" for i in range(start, stop)] if captions else None,
         bottom_left=[str(int(v)) for v in labels[start:stop]]
         if captions and labels is not None
@@ -130,10 +163,14 @@ def _encode(
     options: ExportOptions,
     progress: Progress | None,
     cancel: Cancel | None,
+    grid: bool = False,
 ) -> Path:
+    """Write decorated frames; RGB ones already carry the colour map."""
     return export_frames(
-        path, frames, fps=options.fps, loop=options.loop, colormap=options.colormap,
-        codec=options.codec, sheet_cols=options.sheet_cols, progress=progress, cancel=cancel,
+        path, frames, fps=options.fps, loop=options.loop,
+        colormap=options.colormap if frames.ndim == 3 else None, codec=options.codec,
+        sheet_cols=options.sheet_cols, sheet_gap=sheet_gap(options, grid),
+        progress=progress, cancel=cancel,
     )
 
 
@@ -154,7 +191,8 @@ def export_sequence(
     """Export sequence ``index`` (format by extension, see :func:`export_format`)."""
     _check(path)
     frames = sequence_frames(
-        seqs, index, scale=options.scale, captions=options.captions, boxes=options.boxes
+        seqs, index, scale=options.scale, captions=options.captions, boxes=options.boxes,
+        colormap=options.colormap,
     )
     return _encode(path, frames, options, progress, cancel)
 
@@ -213,9 +251,9 @@ def export_grid(
     _check(path)
     frames = grid_frames(
         seqs, rows, cols, page=page, scale=options.scale, gap=options.gap,
-        captions=options.captions, boxes=options.boxes,
+        captions=options.captions, boxes=options.boxes, colormap=options.colormap,
     )
-    return _encode(path, frames, options, progress, cancel)
+    return _encode(path, frames, options, progress, cancel, grid=True)
 
 
 def export_stream(
@@ -232,6 +270,7 @@ def export_stream(
     """Export consecutive dataset digits (``Dataset.images``/``labels``) as frames."""
     _check(path)
     frames = stream_frames(
-        images, labels, start=start, count=count, scale=options.scale, captions=options.captions
+        images, labels, start=start, count=count, scale=options.scale, captions=options.captions,
+        colormap=options.colormap,
     )
     return _encode(path, frames, options, progress, cancel)

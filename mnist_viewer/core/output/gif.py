@@ -44,23 +44,38 @@ def gif_delays_ms(fps: float, count: int) -> np.ndarray:
     return np.diff(ends) * 10
 
 
+MAX_MERGED_COLOURS = 256
+"""RGB frames may hold up to this many colours beyond 256 (drawn in their nearest kept colour)."""
+
+
 def _gif_palette(
     frames: np.ndarray, table: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """(palette (256, 3), colour → index lookup for RGB frames or None for index frames)."""
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """(palette (256, 3), for RGB frames (their sorted packed colours, palette index of each)
+    or None for index frames).
+
+    RGB frames with more than 256 colours (a colour-mapped frame with coloured boxes and
+    captions on top) keep their 256 most frequent colours exactly; each rarer colour is drawn
+    in its nearest kept colour (RGB distance). More than 256 + :data:`MAX_MERGED_COLOURS`
+    colours is refused (DataError).
+    """
     if frames.ndim == 3:
         return (_colormap("grey") if table is None else table), None
-    packed = _pack_rgb(frames)
-    colours = np.unique(packed)
-    if colours.size > 256:
+    colours, counts = np.unique(_pack_rgb(frames), return_counts=True)
+    if colours.size > 256 + MAX_MERGED_COLOURS:
         raise DataError(
             None, f"GIF holds 256 colours; these RGB frames have {colours.size} (use AVI or MP4)"
         )
+    kept = np.sort(colours[np.argsort(-counts, kind="stable")[:256]])
     palette = np.zeros((256, 3), dtype=np.uint8)
-    palette[: colours.size] = np.stack(
-        [(colours >> 16) & 255, (colours >> 8) & 255, colours & 255], axis=1
-    )
-    return palette, colours
+    palette[: kept.size] = _unpack(kept)
+    distance = ((_unpack(colours)[:, None, :].astype(np.int32)
+                 - palette[None, : kept.size].astype(np.int32)) ** 2).sum(axis=2)
+    return palette, (colours, np.argmin(distance, axis=1).astype(np.uint8))
+
+
+def _unpack(packed: np.ndarray) -> np.ndarray:
+    return np.stack([(packed >> 16) & 255, (packed >> 8) & 255, packed & 255], axis=1)
 
 
 def _pack_rgb(frames: np.ndarray) -> np.ndarray:
@@ -112,7 +127,9 @@ def write_gif(
     """Animated GIF: loops forever (``loop=False``: plays once), delays from :func:`gif_delays_ms`.
 
     Greyscale frames decode back exactly (a grey or colour-map palette indexed by the pixel
-    value). RGB frames must hold at most 256 distinct colours (DataError otherwise).
+    value). RGB frames with at most 256 distinct colours decode back exactly; with up to 256
+    more, the rarest are drawn in their nearest kept colour (``_gif_palette``); with more,
+    DataError.
     """
     path = Path(path)
     frames = check_frames(frames)
@@ -132,7 +149,8 @@ def write_gif(
         for k, frame in enumerate(frames):
             check_cancel(cancel)
             if colours is not None:
-                frame = np.searchsorted(colours, _pack_rgb(frame)).astype(np.uint8)
+                known, index = colours
+                frame = index[np.searchsorted(known, _pack_rgb(frame))]
             frame = upscale(frame[None], scale)[0]
             # Graphic control: "do not dispose", delay in centiseconds, no transparency.
             fp.write(b"\x21\xf9\x04\x04" + int(delays[k] // 10).to_bytes(2, "little") + b"\x00\x00")

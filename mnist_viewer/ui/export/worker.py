@@ -144,9 +144,10 @@ def plan(request: ExportRequest) -> ExportPlan:
         h, w, t = seqs.height * s, seqs.width * s, seqs.num_frames
         if request.what == "grid":
             h, w = GridLayout(request.rows, request.cols, h, w, opts.gap * s).shape
-    if fmt == "sheet":  # encoders.contact_sheet: about square, 1-pixel separators
+    if fmt == "sheet":  # encoders.contact_sheet: about square, export.sheet_gap separators
         cols = min(t, opts.sheet_cols or math.ceil(math.sqrt(t)))
-        h, w = GridLayout(math.ceil(t / cols), cols, h, w, 1).shape
+        gap = export.sheet_gap(opts, grid=request.what == "grid")
+        h, w = GridLayout(math.ceil(t / cols), cols, h, w, gap).shape
     elif fmt == "mp4":  # H.264 needs even sizes; encoders.write_mp4 pads with black
         h, w = h + h % 2, w + w % 2
     fps = min(opts.fps, encoders.MAX_GIF_FPS) if fmt == "gif" else opts.fps

@@ -18,12 +18,12 @@ from PyQt6.QtWidgets import QGraphicsRectItem, QWidget
 
 from ...core.ground_truth import GroundTruth
 from ...core.output.colormaps import COLORMAPS, colormap
+from ...core.output.overlays import SLOT_COLOURS  # one table for the view, plots and exports
 from .model import PlayerModel
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
 OVERLAYS: tuple[str, ...] = ("boxes", "trajectories", "labels")
-SLOT_COLOURS = ("#ff6b6b", "#4dabf7", "#69db7c", "#ffd43b", "#da77f2", "#ff922b", "#3bc9db")
 BACKGROUND = "#26282b"
 
 
