@@ -278,7 +278,7 @@ def read_npy_header(fp: IO[bytes], where: str | os.PathLike[str]) -> NpyHeader:
         raise DataError(where, "contains pickled Python objects, which are refused for safety")
     if dtype.kind not in _ALLOWED_KINDS or dtype.fields is not None or dtype.subdtype:
         raise DataError(where, f"unsupported dtype {dtype} (numbers or strings only)")
-    shape = tuple(fields["shape"])  # type: ignore[arg-type]
+    shape: tuple[int, ...] = tuple(fields["shape"])  # type: ignore[arg-type]
     if any(d < 0 or d > MAX_DIM for d in shape):
         raise DataError(where, f"impossible shape {shape}")
     return NpyHeader(shape, bool(fields["fortran_order"]), dtype, start + hlen)
