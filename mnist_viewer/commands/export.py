@@ -25,7 +25,8 @@ def _fps(text: str) -> float:
         value = float("nan")
     if not encoders.MIN_FPS <= value <= encoders.MAX_FPS:
         raise argparse.ArgumentTypeError(
-            f"must be a number from {encoders.MIN_FPS:g} to {encoders.MAX_FPS:g}, not {text!r}")
+            f"must be a number of at least {encoders.MIN_FPS:g} and at most "
+            f"{encoders.MAX_FPS:g}, not {text!r}")
     return value
 
 

@@ -45,9 +45,13 @@ MAX_SEQUENCES = 2**31
 MAX_METADATA_BYTES = 64 * 2**20
 """Small members read whole into memory (``config``, ``clips``, ``dims``, ground truth)
 that are inflated or read before the user asks for frames."""
-MAX_INFLATE_IN_MEMORY = 256 * 2**20
+MAX_INFLATE_IN_MEMORY = 128 * 2**20
 """A deflated member up to this size is inflated in memory; larger ones go to a temporary
 file that is then memory-mapped (see :func:`inflate_member_to_file`)."""
+MAX_BOMB_RATIO = 100
+"""Data read whole into memory (datasets, IDX) that inflates more than this many times its
+compressed size, and beyond :data:`MAX_INFLATE_IN_MEMORY`, is refused as a likely zip/gzip
+bomb (real data sets compress 2-10:1; a bomb of zeros 1000:1)."""
 MAX_DEFLATE_RATIO = 1100
 """Deflate cannot compress better than about 1032:1; a stream declaring more is lying."""
 MEMORY_HEADROOM = 0.8
@@ -121,6 +125,14 @@ def human(nbytes: int | float) -> str:
             return f"{int(n)} bytes" if unit == "bytes" else f"{n:.1f} {unit}"
         n /= 1000
     return f"{n:.1f} PB"  # pragma: no cover
+
+
+def check_ratio(where: str | os.PathLike[str], declared: int, compressed: int) -> None:
+    """Refuse (DataError with the figures) a likely bomb: see :data:`MAX_BOMB_RATIO`."""
+    if declared > MAX_INFLATE_IN_MEMORY and declared > max(compressed, 1) * MAX_BOMB_RATIO:
+        raise DataError(where, f"would inflate {human(compressed)} to {human(declared)} "
+                               f"(more than {MAX_BOMB_RATIO}:1): refused as a likely "
+                               "decompression bomb")
 
 
 def check_regular_file(path: str | os.PathLike[str]) -> int:
@@ -422,6 +434,8 @@ def member_array(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str,
     """The ``.npy`` member ``info`` read whole (CRC-checked), after checking its declared
     size against ``limit`` and the available memory; DataError naming ``where``."""
     head = read_member_header(zf, info, where).header
+    if info.compress_type != zipfile.ZIP_STORED:
+        check_ratio(where, info.file_size, info.compress_size)
     if limit is not None and head.nbytes > limit:
         raise DataError(where, f"declares {human(head.nbytes)}; at most {human(limit)} is read "
                                "for this member")

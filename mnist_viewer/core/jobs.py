@@ -123,6 +123,8 @@ def _temporary_sibling(target: Path, suffix: str, directory: bool) -> Path:
                 os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
             continue
+        except OSError as exc:  # read-only, full, no permission: say so about the target
+            raise OSError(exc.errno, exc.strerror, str(target)) from None
         return tmp
     raise FileExistsError(f"{parent}: cannot create a temporary file for {target.name}")
 
@@ -161,12 +163,13 @@ def check_target(target: str | os.PathLike[str], directory: bool = False) -> Non
 
 
 def _as_target_error(exc: OSError, tmp: Path, target: Path) -> OSError:
-    """``exc`` naming ``target`` when it names the temporary ``tmp`` (or a file inside it)."""
+    """``exc`` naming ``target`` when it names the temporary ``tmp`` (or a file inside it)
+    or no file at all (a write to a full disk)."""
     name = None if exc.filename is None else str(exc.filename)
-    if exc.errno is None or name is None or not (
+    if exc.errno is None or (name is not None and not (
         name == str(tmp) or name.startswith(str(tmp) + os.sep)
-    ):
-        return exc
+    )):
+        return exc  # about another file: left as it is
     return OSError(exc.errno, exc.strerror, str(target))  # the right subclass, by errno
 
 

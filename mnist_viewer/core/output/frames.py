@@ -71,8 +71,8 @@ def check_scale(scale: int) -> int:
 
 def check_fps(fps: float) -> float:
     if not (math.isfinite(fps) and MIN_FPS <= fps <= MAX_FPS):
-        raise ValueError(f"fps must be a number from {MIN_FPS:g} (one frame per "
-                         f"{1 / MIN_FPS:g} s) to {MAX_FPS:g}, got {fps}")
+        raise ValueError(f"fps must be a number of at least {MIN_FPS:g} (one frame per "
+                         f"{1 / MIN_FPS:g} s) and at most {MAX_FPS:g}, got {fps}")
     return float(fps)
 
 

@@ -17,7 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..containers import MAX_DEFLATE_RATIO, check_memory, check_regular_file, gunzip, human
+from ..containers import (
+    MAX_DEFLATE_RATIO,
+    check_memory,
+    check_ratio,
+    check_regular_file,
+    gunzip,
+    human,
+)
 from ..errors import DataError
 from ..jobs import atomic_path
 
@@ -128,6 +135,7 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
                 path, f"truncated: the header declares {shape} items of {declared:,} bytes, "
                 "more than the compressed file can hold",
             )
+        check_ratio(path, total, len(raw))
         check_memory(path, total, f"the {human(total)} this file declares")
         body = gunzip(path, raw, total)
     else:
