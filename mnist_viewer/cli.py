@@ -4,7 +4,11 @@ Each subcommand lives in its own module under :mod:`mnist_viewer.commands` and p
 ``register(subparsers)``, which adds its parser and sets ``func`` to a ``run(args) -> int``.
 Errors in the data (:class:`~mnist_viewer.core.errors.DataError`), the file system
 (:class:`OSError`) and memory exhaustion (:class:`MemoryError`) become one line on stderr and
-exit code 2, never a traceback.
+exit code 2, never a traceback; anything else a reader or writer raises on bad bytes or
+numbers is one line too (exit 2), its traceback written to a log file the line names.
+SIGTERM (what ``kill`` and a closing desktop session send) behaves like Ctrl+C: the job stops,
+its temporary file is removed, one line is printed, and the exit status is 128 + the signal
+number (130 for SIGINT, 143 for SIGTERM).
 """
 
 from __future__ import annotations
@@ -12,8 +16,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import traceback
 from collections.abc import Sequence
+from pathlib import Path
 
 from .core.errors import Cancelled, DataError
 from .version import __version__
@@ -65,11 +72,55 @@ def _fail(message: str) -> int:
     return 2
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that it unwinds like Ctrl+C (temporary files
+    are removed by :func:`~mnist_viewer.core.jobs.atomic_path` on the way out)."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends us at once
+    raise Terminated()
+
+
+def _log_path() -> Path:
+    base = os.environ.get("MNIST_VIEWER_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "mnist-viewer")
+    return Path(base) / "error.log"
+
+
+def _unexpected(args: argparse.Namespace, exc: BaseException) -> int:
+    """One line for an exception nobody turned into a DataError; the traceback to a log."""
+    where = getattr(args, "input", None) or getattr(args, "path", None) or \
+        getattr(args, "out", None) or args.command
+    detail = " ".join(str(exc).split())[:200]
+    log = _log_path()
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a", encoding="utf-8") as fp:
+            fp.write(f"--- mnist-viewer {__version__} {args.command}: {where}\n")
+            traceback.print_exception(type(exc), exc, exc.__traceback__, file=fp)
+        where_log = f"; details in {log}"
+    except OSError:
+        where_log = ""
+    return _fail(f"{where}: cannot {args.command} ({type(exc).__name__}"
+                 f"{': ' + detail if detail else ''}){where_log}")
+
+
+def _target(args: argparse.Namespace) -> str:
+    return str(getattr(args, "out", None) or getattr(args, "input", None)
+               or getattr(args, "path", None) or args.command)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``mnist-viewer`` and ``python -m mnist_viewer``; returns the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] in COMMANDS:
         args = command_parser().parse_args(args_list)
+        previous = signal.getsignal(signal.SIGTERM)
+        try:
+            signal.signal(signal.SIGTERM, _on_sigterm)
+        except ValueError:  # not the main thread (tests call main() from threads)
+            previous = None
         try:
             return int(args.func(args) or 0)
         except BrokenPipeError:  # e.g. `mnist-viewer stats … | head`: the reader has gone
@@ -87,8 +138,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                          + (f" ({detail})" if detail else ""))
         except Cancelled:
             return _fail("cancelled")
+        except Terminated:
+            _fail(f"{_target(args)}: terminated (SIGTERM); no partial file is left")
+            return 128 + signal.SIGTERM
         except KeyboardInterrupt:
-            return _fail("interrupted")
+            _fail(f"{_target(args)}: interrupted; no partial file is left")
+            return 128 + signal.SIGINT
+        except Exception as exc:  # the last net: one line, never a traceback
+            return _unexpected(args, exc)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
     args = _gui_parser().parse_args(args_list)
     from .ui.app import run_gui  # Qt is imported only when the GUI starts
 

@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from ..core.errors import DataError
+from ..core.generation import GeneratorConfig
 from ..core.output import encoders, export
 from ..core.output.colormaps import COLORMAPS
 from ..core.sequences import SequenceSet
@@ -22,9 +23,10 @@ def _fps(text: str) -> float:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not value >= encoders.MIN_FPS or value == float("inf"):
+    if not encoders.MIN_FPS <= value <= encoders.MAX_FPS:
         raise argparse.ArgumentTypeError(
-            f"must be a number of at least {encoders.MIN_FPS:g}, not {text!r}")
+            f"must be a number of at least {encoders.MIN_FPS:g} and at most "
+            f"{encoders.MAX_FPS:g}, not {text!r}")
     return value
 
 
@@ -136,6 +138,17 @@ def _check_selection(args: argparse.Namespace, seqs: SequenceSet) -> None:
         raise DataError(where, "has no ground truth, so --boxes cannot be drawn")
 
 
+def _check_size(args: argparse.Namespace, out: Path, frames: int, h: int, w: int) -> None:
+    """The frames asked for must be writable and fit in memory (DataError with figures)."""
+    s = args.scale
+    if args.grid is not None:
+        rows, cols = args.grid
+        encoders.check_output_size(out, frames, rows * (h + 1) * s - s, cols * (w + 1) * s - s)
+        encoders.check_output_size(out, frames * rows * cols, h * s, w * s, copies=1)
+    else:
+        encoders.check_output_size(out, frames, h * s, w * s)
+
+
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     kind = encoders.export_format(out)  # unknown extensions fail before any work
@@ -165,9 +178,13 @@ def run(args: argparse.Namespace) -> int:
         written = [export.export_stream(out, dataset.images, dataset.labels, options,
                                           start=args.start, count=args.count)]
     else:
+        if not sequence_file:  # refuse an impossible output before generating its sequences
+            size = GeneratorConfig().canvas_size
+            _check_size(args, out, args.frames, size, size)
         seqs = open_input(path, layout=args.layout, split=args.split, seed=args.seed,
                           num_sequences=_needed(args), frames=args.frames)
         _check_selection(args, seqs)
+        _check_size(args, out, seqs.num_frames, seqs.height, seqs.width)
         if args.range is not None:
             start, stop = args.range
             written = export.export_sequences(out, seqs, start, stop, options)

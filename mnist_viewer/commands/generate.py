@@ -128,7 +128,7 @@ class ProgressBar:
 def run(args: argparse.Namespace) -> int:
     from ..core.files import layout_for, save_sequences
     from ..core.generation import generate
-    from ..core.jobs import check_target
+    from ..core.jobs import check_free_space, check_target
     from ..core.sources.datasets import load_dataset
 
     layout = layout_for(args.out, args.layout)  # refuse a bad name before any work
@@ -139,7 +139,10 @@ def run(args: argparse.Namespace) -> int:
         classes=args.classes, seed=args.seed,
     )
     dataset = load_dataset(args.data, args.split)
-    seqset = generate(config, dataset)
+    seqset = generate(config, dataset)  # refuses a ground truth beyond memory, with figures
+    check_free_space(args.out, config.file_bytes + config.ground_truth_bytes,
+                     f"this set ({config.num_sequences:,} sequences × {config.frames:,} frames "
+                     f"of {config.canvas_size}x{config.canvas_size})")
     bar = ProgressBar(f"generating {args.out}")
     try:
         path = save_sequences(args.out, seqset, layout=layout, progress=bar,

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
 from ..core.sources.datasets import open_dataset
-from .inputs import add_layout_option, is_sequence_input
+from .inputs import add_layout_option, dumps_json, is_sequence_input
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -67,5 +66,5 @@ def _text(info: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     info = describe(args.path, args.layout)
     info.setdefault("path", str(args.path))
-    print(json.dumps(info) if args.json else _text(info))
+    print(dumps_json(info) if args.json else _text(info))
     return 0

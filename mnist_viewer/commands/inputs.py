@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -65,3 +67,21 @@ def open_input(
     except DataError as exc:
         raise DataError(path, exc.problem) from None
     return generate(generator_config, dataset)
+
+
+def dumps_json(info: Any) -> str:
+    """``info`` as strict JSON: NaN and ±infinity (which JSON has no words for) become
+    ``null``, numpy numbers plain numbers (RFC 8259, section 6)."""
+    return json.dumps(_finite(info), allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 1) == 0:
+        value = value.item()  # numpy scalar
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -7,7 +7,6 @@ default set made from its digits).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from ..core import analysis
 from ..core.errors import DataError
 from ..core.sequences import SequenceSet
-from .inputs import add_layout_option, open_input
+from .inputs import add_layout_option, dumps_json, open_input
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -99,5 +98,5 @@ def run(args: argparse.Namespace) -> int:
         info["generated_seed"] = seqset.config.get("seed")
     if args.csv:
         analysis.write_statistics_csv(Path(args.csv), stats)
-    print(json.dumps(info) if args.json else text(str(args.input), info, args.index))
+    print(dumps_json(info) if args.json else text(str(args.input), info, args.index))
     return 0

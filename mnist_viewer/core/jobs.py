@@ -34,15 +34,88 @@ def report(progress: Progress | None, done: int, total: int) -> None:
         progress(done, total)
 
 
+NAME_MAX = 255
+"""Bytes of one file name on the usual file systems (ext4, XFS, btrfs, tmpfs)."""
+_TMP_TAG = ".part"
+
+
+def _name_max(parent: Path) -> int:
+    try:
+        return min(NAME_MAX, os.pathconf(parent, "PC_NAME_MAX"))
+    except (OSError, ValueError):
+        return NAME_MAX
+
+
+def _temporary_prefix(target: Path, suffix: str) -> str:
+    """``.<target name>`` cut (at a character boundary) so that the whole temporary name,
+    ``.<name>.<pid>-<8 hex>.part<suffix>``, fits the file-system's name limit."""
+    room = _name_max(target.parent) - len(f"..{2**22}-12345678{_TMP_TAG}{suffix}".encode())
+    name = target.name.encode()[: max(room, 1)].decode("utf-8", "ignore")
+    return f".{name}."
+
+
+def remove_stale_temporaries(target: str | os.PathLike[str], suffix: str = "") -> list[Path]:
+    """Remove temporary files or folders left beside ``target`` by a writer that was killed
+    (SIGKILL, power loss): those whose process id (in the name) is no longer running.
+
+    Returns what was removed. :func:`atomic_path` calls it, so the next run to a target
+    cleans up after a killed one.
+    """
+    target = Path(target)
+    parent = target.parent if str(target.parent) else Path(".")
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return removed
+    for kind in (suffix, ".old"):
+        prefix = _temporary_prefix(target, kind)
+        for entry in entries:
+            name = entry.name
+            if not name.startswith(prefix):
+                continue
+            tag, _, rest = name[len(prefix):].partition(_TMP_TAG)
+            pid_text, _, token = tag.partition("-")
+            if not (pid_text.isdigit() and len(token) == 8) or rest != kind:
+                continue
+            if _alive(int(pid_text)):
+                continue
+            path = Path(entry.path)
+            if kind == ".old" and (path / "old").exists() and not target.exists():
+                os.replace(path / "old", target)  # killed mid-swap: the old folder comes back
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # someone else's process (or cannot tell): leave it
+    return True
+
+
 def _temporary_sibling(target: Path, suffix: str, directory: bool) -> Path:
     """Create a new hidden file or folder beside ``target`` with the usual permissions.
 
+    The name holds our process id, so that :func:`remove_stale_temporaries` can tell a
+    killed writer's leftovers from a running one's, and fits the 255-byte name limit.
     ``os.open``/``os.mkdir`` apply the process umask themselves (mkstemp/mkdtemp would make
     0600/0700 entries, and reading the umask means changing it, which races with threads).
     """
     parent = target.parent
+    prefix = _temporary_prefix(target, suffix)
     for _ in range(100):
-        tmp = parent / f".{target.name}.{secrets.token_hex(4)}.part{suffix}"
+        tmp = parent / f"{prefix}{os.getpid()}-{secrets.token_hex(4)}{_TMP_TAG}{suffix}"
         try:
             if directory:
                 os.mkdir(tmp, 0o777)
@@ -50,8 +123,21 @@ def _temporary_sibling(target: Path, suffix: str, directory: bool) -> Path:
                 os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
             continue
+        except OSError as exc:  # read-only, full, no permission: say so about the target
+            raise OSError(exc.errno, exc.strerror, str(target)) from None
         return tmp
     raise FileExistsError(f"{parent}: cannot create a temporary file for {target.name}")
+
+
+def check_free_space(target: str | os.PathLike[str], nbytes: int, what: str = "the output"
+                     ) -> None:
+    """DataError naming ``target`` unless ``nbytes`` fit in the free space of its folder
+    (the figures in the message). Call it before a long write whose size is known."""
+    from .containers import check_disk
+
+    target = Path(target)
+    parent = target.parent if str(target.parent) else Path(".")
+    check_disk(target, parent, int(nbytes), what)
 
 
 def check_target(target: str | os.PathLike[str], directory: bool = False) -> None:
@@ -77,12 +163,13 @@ def check_target(target: str | os.PathLike[str], directory: bool = False) -> Non
 
 
 def _as_target_error(exc: OSError, tmp: Path, target: Path) -> OSError:
-    """``exc`` naming ``target`` when it names the temporary ``tmp`` (or a file inside it)."""
+    """``exc`` naming ``target`` when it names the temporary ``tmp`` (or a file inside it)
+    or no file at all (a write to a full disk)."""
     name = None if exc.filename is None else str(exc.filename)
-    if exc.errno is None or name is None or not (
+    if exc.errno is None or (name is not None and not (
         name == str(tmp) or name.startswith(str(tmp) + os.sep)
-    ):
-        return exc
+    )):
+        return exc  # about another file: left as it is
     return OSError(exc.errno, exc.strerror, str(target))  # the right subclass, by errno
 
 
@@ -102,6 +189,7 @@ def atomic_path(
     """
     target = Path(target)
     check_target(target, directory)
+    remove_stale_temporaries(target, suffix)
     tmp = _temporary_sibling(target, suffix, directory)
     try:
         yield tmp

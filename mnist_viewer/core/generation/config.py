@@ -22,6 +22,15 @@ MAX_SEQUENCE_BYTES = 256 * 2**20
 rendered at a time (the GUI shows one), so it must fit in memory comfortably."""
 
 
+MAX_SEQUENCES = 2**31
+"""The most sequences one set may have (sets are lazy, but their ground truth is not)."""
+
+GROUND_TRUTH_BYTES_PER_SLOT = 26
+GROUND_TRUTH_BYTES_PER_STEP = 40
+"""Ground-truth bytes per (sequence, digit slot): labels, index, start; and per frame of it:
+positions, velocities, boxes (see :class:`~..ground_truth.GroundTruth`)."""
+
+
 @dataclass(frozen=True)
 class GeneratorConfig:
     """Settings of a generated set. Defaults are those of the original Moving MNIST."""
@@ -64,6 +73,8 @@ class GeneratorConfig:
         problems = []
         if self.num_sequences < 1:
             problems.append("the number of sequences must be at least 1")
+        if self.num_sequences > MAX_SEQUENCES:
+            problems.append(f"at most {MAX_SEQUENCES:,} sequences, not {self.num_sequences:,}")
         if self.frames < 1:
             problems.append("the number of frames must be at least 1")
         if self.digit_size < 1 or self.canvas_size < self.digit_size:
@@ -97,6 +108,17 @@ class GeneratorConfig:
             )
         if problems:
             raise DataError(None, "; ".join(problems))
+
+    @property
+    def ground_truth_bytes(self) -> int:
+        """Bytes of this set's ground truth (held in memory while the set is in use)."""
+        per_slot = GROUND_TRUTH_BYTES_PER_SLOT + GROUND_TRUTH_BYTES_PER_STEP * self.frames
+        return self.num_sequences * self.num_slots * per_slot
+
+    @property
+    def file_bytes(self) -> int:
+        """Bytes of the frames of this set (what a file of it holds, ground truth aside)."""
+        return self.num_sequences * self.frames * self.canvas_size**2
 
     @property
     def digit_range(self) -> tuple[int, int]:

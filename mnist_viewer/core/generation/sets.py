@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ...version import __version__
+from ..containers import check_memory
 from ..errors import DataError
 from ..ground_truth import GroundTruth
 from ..sequences import SequenceSet
@@ -100,6 +101,10 @@ def generate(config: GeneratorConfig, dataset: Dataset | None = None) -> Generat
     ``dataset`` defaults to ``load_dataset(None, config.split)``; when one is given, its split
     is the one recorded. Without a seed in ``config`` a random one is chosen and recorded.
     """
+    need = 3 * config.ground_truth_bytes  # the arrays and their temporaries while computed
+    where = None if dataset is None else dataset.provenance
+    check_memory(where, need, f"the ground truth of {config.num_sequences:,} sequences × "
+                              f"{config.frames:,} frames × {config.num_slots:,} digits")
     if dataset is None:
         dataset = load_dataset(None, config.split)
     config = replace(config.with_seed(), split=dataset.split)

@@ -23,7 +23,15 @@ import numpy as np
 
 from ..errors import DataError
 from ..jobs import Cancel, Progress
-from .frames import MAX_GIF_FPS, MIN_FPS, check_export_target, check_frames, upscale
+from .frames import (
+    MAX_FPS,
+    MAX_GIF_FPS,
+    MIN_FPS,
+    check_export_target,
+    check_frames,
+    check_output_size,
+    upscale,
+)
 from .gif import gif_delays_ms, write_gif
 from .mosaic import GAP_FILL
 from .png import contact_sheet, write_png_frames, write_sheet
@@ -36,10 +44,12 @@ __all__ = [
     "AVI_CODECS",
     "FORMATS",
     "GAP_FILL",
+    "MAX_FPS",
     "MAX_GIF_FPS",
     "MIN_FPS",
     "check_export_target",
     "check_frames",
+    "check_output_size",
     "contact_sheet",
     "export_format",
     "export_frames",

@@ -17,6 +17,7 @@ from ..jobs import Cancel, Progress, check_cancel, report
 from ..sequences import SequenceSet
 from .colormaps import colormap as colormap_table
 from .encoders import check_export_target, export_format, export_frames
+from .frames import check_output_size
 from .mosaic import GAP_FILL, mosaic
 from .overlays import decorate, decorated_is_rgb, labels_text
 
@@ -190,6 +191,8 @@ def export_sequence(
 ) -> Path:
     """Export sequence ``index`` (format by extension, see :func:`export_format`)."""
     _check(path)
+    check_output_size(path, seqs.num_frames, seqs.height * options.scale,
+                      seqs.width * options.scale)
     frames = sequence_frames(
         seqs, index, scale=options.scale, captions=options.captions, boxes=options.boxes,
         colormap=options.colormap,
@@ -249,6 +252,12 @@ def export_grid(
 ) -> Path:
     """Export one rows×cols page of sequences as a mosaic over their T frames."""
     _check(path)
+    s, g = options.scale, options.gap * options.scale
+    cells = max(0, min(rows * cols, len(seqs) - page * rows * cols))
+    check_output_size(path, seqs.num_frames, rows * seqs.height * s + (rows - 1) * g,
+                      cols * seqs.width * s + (cols - 1) * g)
+    check_output_size(path, seqs.num_frames * max(cells, 1), seqs.height * s, seqs.width * s,
+                      copies=1)
     frames = grid_frames(
         seqs, rows, cols, page=page, scale=options.scale, gap=options.gap,
         captions=options.captions, boxes=options.boxes, colormap=options.colormap,
@@ -269,6 +278,8 @@ def export_stream(
 ) -> Path:
     """Export consecutive dataset digits (``Dataset.images``/``labels``) as frames."""
     _check(path)
+    n = max(0, len(images) - start) if count is None else max(0, min(count, len(images) - start))
+    check_output_size(path, n, images.shape[1] * options.scale, images.shape[2] * options.scale)
     frames = stream_frames(
         images, labels, start=start, count=count, scale=options.scale, captions=options.captions,
         colormap=options.colormap,

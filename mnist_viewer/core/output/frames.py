@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..containers import check_memory, human
 from ..errors import DataError
 from ..jobs import check_target
 from .colormaps import apply_colormap
@@ -20,6 +21,14 @@ from .colormaps import colormap as _colormap
 
 MAX_GIF_FPS = 50.0
 """GIF delays are counted in 10 ms steps and viewers slow down delays under 20 ms."""
+
+MAX_FPS = 1000.0
+"""The fastest rate any writer accepts (OpenCV and ffmpeg misbehave on absurd rates; GIF is
+capped lower, at :data:`MAX_GIF_FPS`)."""
+
+MAX_SIDE = 65_535
+"""The widest or tallest frame written: GIF stores sizes in 2 bytes, and so does JPEG
+(MJPG AVI)."""
 
 MIN_FPS = 0.01
 """The slowest rate any writer accepts: a GIF delay is 2 bytes of centiseconds (at most
@@ -61,10 +70,29 @@ def check_scale(scale: int) -> int:
 
 
 def check_fps(fps: float) -> float:
-    if not (math.isfinite(fps) and fps >= MIN_FPS):
+    if not (math.isfinite(fps) and MIN_FPS <= fps <= MAX_FPS):
         raise ValueError(f"fps must be a number of at least {MIN_FPS:g} (one frame per "
-                         f"{1 / MIN_FPS:g} s), got {fps}")
+                         f"{1 / MIN_FPS:g} s) and at most {MAX_FPS:g}, got {fps}")
     return float(fps)
+
+
+def check_output_size(
+    path: str | os.PathLike[str], frames: int, height: int, width: int, copies: int = 2
+) -> None:
+    """Refuse, before rendering, an export whose frames cannot be written or held: a side
+    over :data:`MAX_SIDE` pixels, or ``copies`` × frames × height × width bytes (the frames
+    and their upscaled, decorated copy) beyond the memory available. DataError naming
+    ``path`` with the figures."""
+    if height > MAX_SIDE or width > MAX_SIDE:
+        raise DataError(path, f"frames of {width:,}x{height:,} pixels; at most {MAX_SIDE:,} "
+                              "a side can be written (a smaller --scale or grid)")
+    nbytes = copies * frames * height * width
+    try:
+        check_memory(path, nbytes, f"{frames:,} frames of {width:,}x{height:,}")
+    except DataError:
+        raise DataError(path, f"{frames:,} frames of {width:,}x{height:,} pixels would need "
+                              f"{human(nbytes)} of memory, more than is available (a smaller "
+                              "--scale, grid or count)") from None
 
 
 def colour_table(colormap: str | np.ndarray | None, frames: np.ndarray) -> np.ndarray | None:

@@ -25,6 +25,7 @@ from .frames import (
     check_export_target,
     check_fps,
     check_frames,
+    check_output_size,
     check_scale,
     colour_table,
     upscale,
@@ -137,6 +138,7 @@ def write_gif(
     table = colour_table(colormap, frames)
     delays = gif_delays_ms(fps, len(frames))
     check_export_target(path)
+    check_output_size(path, len(frames), frames.shape[1] * scale, frames.shape[2] * scale)
     t, h, w = frames.shape[:3]
     if max(h, w) * scale > 0xFFFF:
         raise ValueError(f"GIF frames are at most 65535 pixels wide, got {w * scale}x{h * scale}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from .frames import (
     check_export_target,
     check_fps,
     check_frames,
+    check_output_size,
     check_scale,
     colour_table,
     output_frames,
@@ -62,6 +64,7 @@ def write_avi(
         raise ValueError(f"unknown AVI codec {codec!r}; choose from {', '.join(AVI_CODECS)}")
     fourcc = AVI_CODECS[codec.lower()]
     check_export_target(path)
+    check_output_size(path, len(frames), frames.shape[1] * scale, frames.shape[2] * scale)
     t, h, w = frames.shape[:3]
     size = (w * scale, h * scale)
     colour = frames.ndim == 4 or table is not None
@@ -109,8 +112,50 @@ def _confirm_video(path: Path, work: Path, count: int, size: tuple[int, int]) ->
         raise DataError(
             path,
             f"the video written does not decode back as {count} frames of {size[0]}x{size[1]} "
-            f"(decoded {decoded} frames, sizes {got}); is the disk full?",
+            f"(decoded {decoded} frames, sizes {got}){_disk_note(work)}",
         )
+
+
+def _disk_note(work: Path) -> str:
+    """'; the disk is full' when it is (so says the file system), else nothing: no guesses."""
+    try:
+        free = shutil.disk_usage(work.parent).free
+    except OSError:
+        return ""
+    return f"; the disk is full ({free:,} bytes free)" if free < 2**20 else ""
+
+
+def ffmpeg_log() -> Path:
+    """Where ffmpeg's messages go (never the user's terminal): a file in the cache folder."""
+    base = os.environ.get("MNIST_VIEWER_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "mnist-viewer")
+    return Path(base) / "ffmpeg.log"
+
+
+def _log_tail(log: Path, since: int) -> str:
+    """The last error line ffmpeg wrote to ``log`` after byte ``since`` (or '')."""
+    try:
+        with open(log, "rb") as fp:
+            fp.seek(since)
+            lines = fp.read()[-65536:].decode("utf-8", "replace").splitlines()
+    except OSError:
+        return ""
+    for line in reversed(lines):
+        text = line.strip()
+        if text and not text.startswith(("ffmpeg started", "Report written", "Command line")):
+            return text[-200:]
+    return ""
+
+
+def _ffmpeg_failure(path: Path, work: Path, log: Path, since: int, exc: BaseException
+                    ) -> DataError:
+    """One line naming ``path`` (never the temporary ``work``) with ffmpeg's real cause."""
+    cause = _log_tail(log, since).replace(str(work), str(path))
+    if not cause:
+        first = str(exc).strip().splitlines()
+        cause = first[0].replace(str(work), str(path)) if first else type(exc).__name__
+    where = f" (ffmpeg's messages: {log})" if log.exists() else ""
+    return DataError(path, f"ffmpeg failed: {cause}{_disk_note(work)}{where}")
 
 
 def write_mp4(
@@ -140,15 +185,28 @@ def write_mp4(
     fps = check_fps(fps)
     table = colour_table(colormap, frames)
     check_export_target(path)
+    check_output_size(path, len(frames), frames.shape[1] * scale, frames.shape[2] * scale)
     t, h, w = frames.shape[:3]
     out_h, out_w = h * scale + (h * scale) % 2, w * scale + (w * scale) % 2
     rgb = frames.ndim == 4 or table is not None
+    log = ffmpeg_log()
     with atomic_path(path, suffix=".mp4") as work:
-        writer = imageio_ffmpeg.write_frames(
-            str(work), (out_w, out_h), pix_fmt_in="rgb24" if rgb else "gray", fps=fps,
-            codec="libx264", quality=quality, macro_block_size=1, ffmpeg_log_level="error",
-        )
-        writer.send(None)
+        since = _prepare_log(log)
+        report_env = os.environ.get("FFREPORT")
+        if since >= 0:  # ffmpeg's messages to the log, none on the terminal
+            os.environ["FFREPORT"] = f"file={_ff_escape(log)}:level=16"
+        try:
+            writer = imageio_ffmpeg.write_frames(
+                str(work), (out_w, out_h), pix_fmt_in="rgb24" if rgb else "gray", fps=fps,
+                codec="libx264", quality=quality, macro_block_size=1,
+                ffmpeg_log_level="quiet" if since >= 0 else "error",
+            )
+            writer.send(None)
+        finally:
+            if report_env is None:
+                os.environ.pop("FFREPORT", None)
+            else:
+                os.environ["FFREPORT"] = report_env
         padded = np.zeros((out_h, out_w, 3) if rgb else (out_h, out_w), dtype=np.uint8)
         try:
             for k, frame in enumerate(output_frames(frames, scale, table)):
@@ -156,6 +214,10 @@ def write_mp4(
                 padded[: frame.shape[0], : frame.shape[1]] = frame
                 writer.send(padded)
                 report(progress, k + 1, t)
+        except (OSError, RuntimeError) as exc:
+            with contextlib.suppress(Exception):
+                writer.close()
+            raise _ffmpeg_failure(path, work, log, max(since, 0), exc) from None
         except BaseException:
             with contextlib.suppress(Exception):
                 writer.close()
@@ -163,6 +225,21 @@ def write_mp4(
         try:
             writer.close()
         except (OSError, RuntimeError) as exc:
-            raise DataError(path, f"ffmpeg failed: {exc}") from None
+            raise _ffmpeg_failure(path, work, log, max(since, 0), exc) from None
         _confirm_video(path, work, t, (out_w, out_h))
     return path
+
+
+def _prepare_log(log: Path) -> int:
+    """The size of ffmpeg's log before this run (-1 if it cannot be written)."""
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "ab") as fp:
+            return fp.tell()
+    except OSError:
+        return -1
+
+
+def _ff_escape(path: Path) -> str:
+    """A path as a value in FFREPORT (':' and '\\' are special there)."""
+    return str(path).replace("\\", "\\\\").replace(":", "\\:").replace("'", "\\'")

@@ -19,15 +19,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..containers import read_member_header
+from .. import containers
 from ..errors import DataError
-from .idx import read_idx
+from .idx import read_idx, read_idx_pair
 from .keras import keras_cache_file
 
 SPLITS = ("train", "test")
@@ -116,15 +115,14 @@ def _find_idx_files(folder: Path) -> dict[str, dict[str, Path]]:
 def _read_idx_pair(
     split: str, files: dict[str, Path], folder: Path
 ) -> tuple[np.ndarray, np.ndarray]:
-    arrays = {kind: read_idx(path) for kind, path in files.items()}  # a bad file speaks first
     if "images" not in files or "labels" not in files:
+        for path in files.values():
+            read_idx(path)  # a bad file speaks first
         missing = "labels" if "images" in files else "images"
         raise DataError(folder, f"the {split} {missing} file is missing")
-    images, labels = arrays["images"], arrays["labels"]
-    if images.ndim != 3:
-        raise DataError(files["images"], f"expected 3-dimensional images, found {images.shape}")
-    if labels.ndim != 1:
-        raise DataError(files["labels"], f"expected 1-dimensional labels, found {labels.shape}")
+    images, labels = read_idx_pair(files["images"], files["labels"])  # counts checked first
+    if labels.dtype != np.uint8:
+        raise DataError(files["labels"], f"labels must be uint8 (N,), found {labels.dtype}")
     _check_pair(files["images"], images, labels)
     return images, labels
 
@@ -154,46 +152,36 @@ def _labels_sha(pairs: dict[str, tuple[np.ndarray, np.ndarray]]) -> str | None:
     return None
 
 
-def _check_npz_members(path: Path) -> None:
-    """Read every member's .npy header first: a header declaring more data than its member
-    holds (truncated or forged) is refused before anything is allocated."""
-    with zipfile.ZipFile(path) as zf:
-        for info in zf.infolist():
-            if info.filename.endswith(".npy"):
-                read_member_header(zf, info, f"{path} [{info.filename[:-4]}]")
+def _read_keras_members(path: Path) -> dict[str, np.ndarray]:
+    """The four Keras arrays, through the containers layer: every member's header is read
+    first and the total declared size checked against free memory before anything is
+    inflated (a 1 MB deflate bomb cannot take gigabytes); members are CRC-checked."""
+    with containers.open_zip(path) as zf:
+        infos = {i.filename[:-4]: i for i in zf.infolist() if i.filename.endswith(".npy")}
+        missing = [k for k in ("x_train", "y_train", "x_test", "y_test") if k not in infos]
+        if missing:
+            raise DataError(
+                path, f"not a Keras-format MNIST file: missing keys {', '.join(missing)}"
+                f" (found {', '.join(sorted(infos)) or 'none'})",
+            )
+        heads = {k: containers.read_member_header(zf, infos[k], f"{path} [{k}]").header
+                 for k in ("x_train", "y_train", "x_test", "y_test")}
+        containers.check_memory(path, sum(h.nbytes for h in heads.values()),
+                                "reading this data set")
+        return {k: containers.member_array(zf, infos[k], f"{path} [{k}]") for k in heads}
 
 
 def _open_npz(path: Path) -> dict[str, Dataset]:
     if not path.is_file():
         raise DataError(path, "no such file" if not path.exists() else "not a regular file")
-    try:
-        if not zipfile.is_zipfile(path):
+    with open(path, "rb") as fp:
+        if fp.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
             raise DataError(path, "not a valid .npz (zip) file")
-        _check_npz_members(path)
-        with np.load(path, allow_pickle=False) as npz:
-            keys = set(npz.files)
-            missing = [k for k in ("x_train", "y_train", "x_test", "y_test") if k not in keys]
-            if missing:
-                raise DataError(
-                    path, f"not a Keras-format MNIST file: missing keys {', '.join(missing)}"
-                    f" (found {', '.join(sorted(keys)) or 'none'})",
-                )
-            arrays = {k: npz[k] for k in ("x_train", "y_train", "x_test", "y_test")}
-    except DataError:
-        raise
-    except ValueError as exc:  # object arrays: numpy refuses to unpickle
-        problem = str(exc)
-        if "pickle" in problem.lower():
-            problem = "contains pickled objects, which are refused for safety"
-        raise DataError(path, problem) from None
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise DataError(path, "no such file") from None
-        raise DataError(path, f"not a readable .npz file ({exc})") from None
+    arrays = _read_keras_members(path)
     out: dict[str, Dataset] = {}
     labels = {}
     for split in SPLITS:
-        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        x, y = np.ascontiguousarray(arrays[f"x_{split}"]), arrays[f"y_{split}"]
         if y.dtype != np.uint8 and np.issubdtype(y.dtype, np.integer) and y.size and (
             y.min() >= 0 and y.max() <= 255
         ):

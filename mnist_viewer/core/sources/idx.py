@@ -17,6 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ..containers import (
+    MAX_DEFLATE_RATIO,
+    check_memory,
+    check_ratio,
+    check_regular_file,
+    gunzip,
+    human,
+)
 from ..errors import DataError
 from ..jobs import atomic_path
 
@@ -31,8 +39,7 @@ DTYPES: dict[int, np.dtype] = {
 }
 _CODES = {dt.newbyteorder("="): code for code, dt in DTYPES.items()}
 
-# deflate cannot compress better than about 1032:1; a gzip file declaring more is lying
-_MAX_DEFLATE_RATIO = 1100
+_MAX_DEFLATE_RATIO = MAX_DEFLATE_RATIO  # deflate cannot compress better than about 1032:1
 
 
 def _parse_header(path: Path, head: bytes) -> tuple[np.dtype, tuple[int, ...], int]:
@@ -60,12 +67,19 @@ def _declared_size(dtype: np.dtype, shape: tuple[int, ...]) -> int:
 def read_header(path: str | os.PathLike[str]) -> tuple[np.dtype, tuple[int, ...]]:
     """The dtype and shape an IDX file (raw or .gz) declares, reading only its first bytes."""
     path = Path(path)
-    opener = gzip.open if path.name.endswith(".gz") else open
+    check_regular_file(path)  # before opening: a FIFO would block, /dev/zero never ends
     try:
-        with opener(path, "rb") as f:
-            head = f.read(4 + 4 * 8)
-    except (OSError, EOFError, zlib.error) as exc:
+        with open(path, "rb") as f:
+            raw = f.read(64 * 1024)
+    except OSError as exc:
         raise DataError(path, _os_problem(exc)) from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(wbits=31).decompress(raw, 4 + 4 * 8)
+        except zlib.error as exc:
+            raise DataError(path, f"corrupt gzip data ({exc})") from None
+    else:
+        head = raw[: 4 + 4 * 8]
     dtype, shape, _ = _parse_header(path, head)
     return dtype.newbyteorder("="), shape
 
@@ -82,33 +96,6 @@ def _os_problem(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc)
 
 
-def _inflate(path: Path, data: bytes, limit: int) -> bytes:
-    """Inflate a (possibly multi-member) gzip stream to at most ``limit`` + 1 bytes."""
-    out: list[bytes] = []
-    produced = 0
-    rest = data
-    while rest:
-        d = zlib.decompressobj(wbits=31)
-        try:
-            chunk = d.decompress(rest, limit + 1 - produced)
-        except zlib.error as exc:
-            raise DataError(path, f"corrupt gzip data ({exc})") from None
-        out.append(chunk)
-        produced += len(chunk)
-        if produced > limit:
-            break
-        if not d.eof:
-            if d.unconsumed_tail:  # more output than the room we gave it
-                out.append(b"\0")
-                produced += 1
-                break
-            raise DataError(path, "truncated gzip data (the stream ends early)")
-        rest = d.unused_data
-        if rest and not rest.startswith(b"\x1f\x8b"):
-            break  # trailing garbage after the last member, as gzip itself tolerates
-    return b"".join(out)
-
-
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read one IDX file (raw or gzip-compressed) into a native-endian numpy array.
 
@@ -118,6 +105,8 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     number, a header that declares more data than is present, or corrupt gzip data.
     """
     path = Path(path)
+    size = check_regular_file(path)  # before opening: a FIFO would block, /dev/zero never ends
+    check_memory(path, size, "reading this file")
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -135,16 +124,20 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     dtype, shape, header_len = _parse_header(path, head)
     declared = _declared_size(dtype, shape)
     total = header_len + declared
+    if len(shape) > 1 and 0 in shape[1:]:
+        raise DataError(path, f"holds items of no size (shape {shape})")
     if compressed:
-        # Checks made before inflating anything: the gzip trailer's size (mod 2**32) and the
-        # best ratio deflate can reach.
-        isize = struct.unpack("<I", raw[-4:])[0] if len(raw) >= 18 else 0
-        if total > len(raw) * _MAX_DEFLATE_RATIO or (total < 2**32 and isize < total):
+        # Checked before inflating anything: the best ratio deflate can reach, and memory.
+        # (The gzip trailer's size is not used: in a multi-member file it is the last
+        # member's only.)
+        if total > len(raw) * _MAX_DEFLATE_RATIO:
             raise DataError(
                 path, f"truncated: the header declares {shape} items of {declared:,} bytes, "
-                "more than the compressed file holds",
+                "more than the compressed file can hold",
             )
-        body = _inflate(path, raw, total)
+        check_ratio(path, total, len(raw))
+        check_memory(path, total, f"the {human(total)} this file declares")
+        body = gunzip(path, raw, total)
     else:
         body = raw
     if len(body) < total:
@@ -162,6 +155,28 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     if dtype.itemsize > 1:
         array = array.astype(dtype.newbyteorder("="))
     return array  # single-byte data stays a read-only view of the file's bytes
+
+
+def read_idx_pair(
+    images_path: str | os.PathLike[str], labels_path: str | os.PathLike[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Images (N, H, W) and labels (N,) from two IDX files, checked against each other from
+    their headers before either is inflated (a header declaring a million images beside two
+    labels is refused at once). Each problem is blamed on the file it is in (DataError).
+    """
+    images_path, labels_path = Path(images_path), Path(labels_path)
+    _, ishape = read_header(images_path)
+    _, lshape = read_header(labels_path)
+    if len(ishape) != 3:
+        raise DataError(images_path, f"expected 3-dimensional images, found {ishape}")
+    if len(lshape) != 1:
+        raise DataError(labels_path, f"expected 1-dimensional labels, found {lshape}")
+    if ishape[0] != lshape[0]:
+        raise DataError(labels_path, f"{ishape[0]} images but {lshape[0]} labels: the counts "
+                                     f"must agree (images in {images_path.name})")
+    images = read_idx(images_path)
+    labels = read_idx(labels_path)
+    return images, labels
 
 
 def write_idx(
