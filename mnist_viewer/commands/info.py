@@ -56,8 +56,13 @@ def _text(info: dict[str, Any]) -> str:
                  f"{info['image_shape'][0]}×{info['image_shape'][1]}"]
         for split in ("train", "test"):
             if split in info:
-                counts = " ".join(str(c) for c in info[split]["label_counts"])
-                lines.append(f"  {split}: {info[split]['images']} images; per label 0-9: {counts}")
+                label_counts = info[split]["label_counts"]
+                if label_counts is None:
+                    lines.append(f"  {split}: {info[split]['images']} images; no labels")
+                    continue
+                counts = " ".join(str(c) for c in label_counts)
+                lines.append(f"  {split}: {info[split]['images']} images; per label "
+                             f"0-{len(label_counts) - 1}: {counts}")
         return "\n".join(lines)
     gt = "with ground truth" if info.get("ground_truth") else "no ground truth"
     return (f"{info.get('path', '')}: {info['num_sequences']} sequences × {info['frames']} frames "
