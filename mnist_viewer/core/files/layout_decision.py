@@ -10,8 +10,10 @@ whose ink does not overlap. Then:
 * both leading axes longer than 1: the axis whose neighbours differ less is time when the ratio
   of the two mean differences is below :data:`DECIDES` (weak below :data:`DECIDES` but above
   :data:`STRONG`);
-* one leading axis of length 1 (or a 3-D single sequence): neighbours along the other axis
-  with a normalised difference below :data:`NEAR` make it time, above :data:`FAR` sequences;
+* one leading axis of length 1: with 3 or more frames along the other, frames two apart
+  differing clearly more than neighbours (ratio below :data:`DECIDES`) make it time, about as
+  much (above 0.95) sequences; with 2, a normalised difference below :data:`NEAR` makes it
+  time, above :data:`FAR` sequences (two frames are weak evidence either way);
 * no evidence (blank or constant frames, noise, a ratio near 1): the file's name decides if it
   starts with ``mnist_test_seq`` (T, N); then the shape: if exactly one of the two axes is at
   most 100 it is time; otherwise a 4-D array is (T, N), the layout of the released
@@ -173,6 +175,27 @@ def _measure(core: Any, mapping: ValueMapping) -> dict[str, Any]:
     return out
 
 
+def _measure_line(line: Any, mapping: ValueMapping) -> tuple[float | None, float | None]:
+    """Mean normalised differences of neighbours (lag 1) and of frames two apart (lag 2)
+    along a (L, H, W) array-like: along time lag 2 differs more; across sequences alike."""
+    length, h, w = (int(s) for s in line.shape)
+    frame_bytes = max(1, h * w * np.dtype(line.dtype).itemsize)
+    count = max(2, min(SAMPLE_POSITIONS, SAMPLE_BYTES // (3 * frame_bytes)))
+    lag1, lag2 = [0.0, 0.0], [0.0, 0.0]
+    for p in _positions(max(1, length - 2), count):
+        block = _pool(mapping.apply(np.asarray(line[p:p + 3])))
+        for i in range(len(block) - 1):
+            d, s = _normalised(block[i], block[i + 1])
+            lag1[0] += d
+            lag1[1] += s
+        if len(block) == 3:
+            d, s = _normalised(block[0], block[2])
+            lag2[0] += d
+            lag2[1] += s
+    return (lag1[0] / lag1[1] if lag1[1] > 0 else None,
+            lag2[0] / lag2[1] if lag2[1] > 0 else None)
+
+
 def decide_layout(
     array: Any,
     name: str = "",
@@ -219,15 +242,24 @@ def decide_layout(
             return _decision(shape, chosen, "content", ratio >= STRONG,
                              "frames are more alike along the time axis", evidence)
     elif (da is None) != (db is None):
-        d = da if da is not None else db
         time_axis_is_a = da is not None
+        line = core[:, 0] if time_axis_is_a else core[0]
+        length = a_len if time_axis_is_a else b_len
+        d, d2 = _measure_line(line, mapping)
+        evidence["difference_lag2"] = d2
+        clear = False  # only many frames with a clear lag signal make this strong evidence
+        if d is not None and d2 is not None and d2 > 0:
+            lag_ratio = d / d2
+            evidence["lag_ratio"] = round(lag_ratio, 4)
+            clear = length >= 4 and (lag_ratio < STRONG or lag_ratio > 0.95)
+            d = NEAR / 2 if lag_ratio < DECIDES else FAR * 1.5 if lag_ratio > 0.95 else d
         if d is not None and d < NEAR:
             chosen = time_major if time_axis_is_a else seq_major
-            return _decision(shape, chosen, "content", False,
+            return _decision(shape, chosen, "content", not clear,
                              "neighbouring frames are alike: one sequence", evidence)
         if d is not None and d > FAR:
             chosen = seq_major if time_axis_is_a else time_major
-            return _decision(shape, chosen, "content", False,
+            return _decision(shape, chosen, "content", not clear,
                              "neighbouring frames are unlike: separate sequences", evidence)
     if Path(name).name.lower().startswith("mnist_test_seq"):
         return _decision(shape, time_major, "name", True,

@@ -195,6 +195,7 @@ class MainWindow(QMainWindow):
         def done(result: ct.Content) -> None:
             if result.dataset is not None:
                 self._datasets = {key: result.dataset}  # keep the last dataset only
+                self.panel.set_labels_known(result.dataset.has_labels)
             if recent:
                 self.panel.set_source(request.source)
                 self._remember(recent, "datasets")
