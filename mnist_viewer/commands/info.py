@@ -55,12 +55,25 @@ def _text(info: dict[str, Any]) -> str:
                  f"{info['image_shape'][0]}×{info['image_shape'][1]}"]
         for split in ("train", "test"):
             if split in info:
-                counts = " ".join(str(c) for c in info[split]["label_counts"])
-                lines.append(f"  {split}: {info[split]['images']} images; per label 0-9: {counts}")
+                label_counts = info[split]["label_counts"]
+                if label_counts is None:
+                    lines.append(f"  {split}: {info[split]['images']} images; no labels")
+                    continue
+                counts = " ".join(str(c) for c in label_counts)
+                lines.append(f"  {split}: {info[split]['images']} images; per label "
+                             f"0-{len(label_counts) - 1}: {counts}")
         return "\n".join(lines)
     gt = "with ground truth" if info.get("ground_truth") else "no ground truth"
-    return (f"{info.get('path', '')}: {info['num_sequences']} sequences × {info['frames']} frames "
+    text = (f"{info.get('path', '')}: {info['num_sequences']} sequences × {info['frames']} frames "
             f"of {info['height']}×{info['width']} ({info['layout']} layout, {gt})")
+    if info.get("layout_decided_by"):
+        text += f"\n  layout decided by {info['layout_decided_by']}: {info.get('layout_reason')}"
+        if info.get("layout_weak"):
+            text += f" (weak evidence: --layout {info.get('swap_layout')} swaps them)"
+    note = (info.get("value_mapping") or {}).get("note")
+    if note:
+        text += f"\n  values: {note}"
+    return text
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import DataError
-from ..core.files import LAYOUTS
+from ..core.files import READABLE_LAYOUTS
 from ..core.sequences import SequenceSet
 
-LAYOUT_CHOICES = LAYOUTS
+LAYOUT_CHOICES = READABLE_LAYOUTS
 
 
 def add_layout_option(parser: argparse.ArgumentParser) -> None:
@@ -20,8 +20,8 @@ def add_layout_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--layout", choices=LAYOUT_CHOICES, metavar="LAYOUT",
         help="how to read a sequence file: " + ", ".join(LAYOUT_CHOICES) + " (default: "
-        "detected; an ambiguous .npy is (T, N, H, W) unless exactly one of its first two axes "
-        "is at most 100, which is then time)",
+        "decided from the content: the axis along which frames are alike is time; see README "
+        "'Sequence files')",
     )
 
 

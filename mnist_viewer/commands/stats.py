@@ -77,7 +77,8 @@ def text(path: str, info: dict[str, Any], index: int | None) -> str:
             f"{_number(info['mean_continuous_speed_px'])} px/frame continuous",
             f"overlap: {100 * info['overlap_fraction']:.1f}% of frames (ink boxes), "
             f"{100 * info['patch_overlap_fraction']:.1f}% (digit patches)",
-            "labels 0-9: " + " ".join(str(c) for c in info["label_counts"]),
+            f"labels 0-{len(info['label_counts']) - 1}: "
+            + " ".join(str(c) for c in info["label_counts"]),
         ]
         hist = info["direction_histogram"]
         width = hist["edges"][1] - hist["edges"][0]

@@ -20,6 +20,9 @@ class SequenceSet:
     """Read-only view of N sequences of T frames. Subclasses implement :meth:`chunk`."""
 
     layout: str = "unknown"
+    # how a file's frames were read (layout decision, value mapping), JSON-ready; set by the
+    # files room (see core.files.layouts.FoundLayout.how_read), None for other sets
+    how_read: dict[str, Any] | None = None
 
     def __init__(
         self,

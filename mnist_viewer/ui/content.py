@@ -64,6 +64,8 @@ class Content:
     path: str | None = None  # the file opened, if any
     dataset: Dataset | None = None  # the digits it was made from, if any
     frame_labels: np.ndarray | None = None  # stream mode: the label of each frame
+    note: str = ""  # a file read on weak evidence or with values mapped: said in the status bar
+    swap_layout: str | None = None  # the file's layout with sequences and frames swapped
 
     @property
     def is_stream(self) -> bool:
@@ -135,7 +137,21 @@ def open_sequence_file(path: str | os.PathLike[str], progress: Progress | None =
     report(progress, 1, 1)
     title = (f"{Path(path).name} · {seqset.num_sequences} × {seqset.num_frames} frames"
              f" · {seqset.height}×{seqset.width} · {seqset.layout}")
-    return Content(seqset, "file", title, str(path))
+    note, swap = reading_note(seqset.how_read or {})
+    return Content(seqset, "file", title, str(path), note=note, swap_layout=swap)
+
+
+def reading_note(how_read: dict[str, Any]) -> tuple[str, str | None]:
+    """(note, swap layout) for a file's ``how_read``: a note when its layout was decided on
+    weak evidence or its values were mapped; the swap is offered for any set of sequences."""
+    notes = []
+    if how_read.get("layout_weak"):
+        n_t = "sequences and frames may be swapped"
+        notes.append(f"Layout guessed ({how_read.get('layout_reason', '')}): {n_t}")
+    mapping = how_read.get("value_mapping") or {}
+    if mapping.get("kind") == "min_max":
+        notes.append(f"Values mapped: {mapping.get('note', '')}")
+    return "; ".join(notes), how_read.get("swap_layout")
 
 
 def open_dataset_path(path: str | os.PathLike[str], split: str = "train",

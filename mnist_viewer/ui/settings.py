@@ -105,3 +105,23 @@ class Settings:
     def set_last_dir(self, kind: str, path: str | os.PathLike[str]) -> None:
         p = Path(path)
         self.qsettings.setValue(f"dirs/{kind}", str(p if p.is_dir() else p.parent))
+
+    # the layout chosen for a sequence file (the swap of sequences and frames) ---------
+    @staticmethod
+    def _file_key(path: str | os.PathLike[str]) -> str:
+        import hashlib
+
+        resolved = str(Path(path).expanduser().resolve())
+        return "file_layouts/" + hashlib.sha1(resolved.encode("utf-8")).hexdigest()
+
+    def file_layout(self, path: str | os.PathLike[str]) -> str | None:
+        """The layout the user chose for this file (by the swap action), or None."""
+        value = self.value(self._file_key(path))
+        return str(value) if value else None
+
+    def set_file_layout(self, path: str | os.PathLike[str], layout: str | None) -> None:
+        """Remember (or forget, with None) the layout chosen for this file."""
+        if layout:
+            self.set_value(self._file_key(path), layout)
+        else:
+            self.qsettings.remove(self._file_key(path))

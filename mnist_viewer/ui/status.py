@@ -20,6 +20,7 @@ class StatusBar(QStatusBar):
     """Status bar with a permanent caption, pixel readout and a cancellable progress bar."""
 
     cancel_requested = pyqtSignal()
+    swap_requested = pyqtSignal()  # "Swap sequences and frames" of the file shown
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,6 +49,17 @@ class StatusBar(QStatusBar):
         for w in (self.progress_label, self.progress, self.cancel):
             self.addPermanentWidget(w)
             w.setVisible(False)
+        self.note = QLabel()  # how a file was read, when worth a warning
+        self.note.setStyleSheet("QLabel { color: #8a5a00; }")
+        self.note.setVisible(False)
+        self.swap = QToolButton()
+        self.swap.setText("Swap sequences and frames")
+        self.swap.setToolTip("Read this file with its first two axes the other way round "
+                             "(remembered for this file)")
+        self.swap.clicked.connect(self.swap_requested)
+        self.swap.setVisible(False)
+        self.addPermanentWidget(self.note)
+        self.addPermanentWidget(self.swap)
         self.addPermanentWidget(self.caption)
         self.addPermanentWidget(self.pixel)
         self.addWidget(self.info, 1)
@@ -62,6 +74,14 @@ class StatusBar(QStatusBar):
     def show_info(self, text: str) -> None:
         self.info.setText(_escape(text))
         self.info.setToolTip(text)
+
+    def show_reading_note(self, note: str, can_swap: bool) -> None:
+        """Say how a file was read when the layout evidence is weak or values were mapped
+        (empty: nothing to say), and offer the swap of sequences and frames."""
+        self.note.setText(f"⚠ {_escape(note)}" if note else "")
+        self.note.setToolTip(note)
+        self.note.setVisible(bool(note))
+        self.swap.setVisible(can_swap)
 
     def set_caption(self, text: str) -> None:
         self.caption.setText(text)

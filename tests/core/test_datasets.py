@@ -116,11 +116,13 @@ def test_image_and_label_count_mismatch(tmp_path: Path, mnist_dir: Path) -> None
     assert "10000 images but 60000 labels" in _fails(folder)
 
 
-def test_missing_labels_file(tmp_path: Path, mnist_dir: Path) -> None:
-    folder = tmp_path / "half"
+def test_images_without_labels_are_a_label_less_dataset(tmp_path: Path, mnist_dir: Path) -> None:
+    folder = tmp_path / "half"  # as OpenSTL keeps it: images only
     folder.mkdir()
     shutil.copy(mnist_dir / "t10k-images-idx3-ubyte.gz", folder)
-    assert "labels file is missing" in _fails(folder)
+    test = open_dataset(folder)["test"]
+    assert len(test) == 10000 and not test.has_labels and test.label_counts() is None
+    assert test.labels.dtype == np.int16 and (test.labels == -1).all()
 
 
 def test_npz_missing_keys_wrong_dtype_and_shape(tmp_path: Path, mnist_dir: Path) -> None:

@@ -300,16 +300,15 @@ def test_nan_frames_convert_without_warnings() -> None:
     assert np.array_equal(got, want)
 
 
-def test_nan_sequence_file_opens_without_warnings(tmp_path) -> None:
+def test_nan_sequence_file_is_refused_without_warnings(tmp_path) -> None:
     frames = np.random.default_rng(4).random((20, 2, 8, 8))
     frames[3, 1, 2, 2] = np.nan
     np.save(tmp_path / "f.npy", frames)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        seqs = sequence_files.open_sequences(tmp_path / "f.npy")
-        got = seqs.chunk(0, 2)
-    assert got[1, 3, 2, 2] == 0
-    assert got[0, 0, 0, 0] == np.uint8(np.rint(frames[0, 0, 0, 0] * 255))
+        with pytest.raises(DataError) as err:  # issue 11: NaN is a one-line error
+            sequence_files.open_sequences(tmp_path / "f.npy")
+    assert str(tmp_path / "f.npy") in str(err.value) and "NaN" in str(err.value)
 
 
 # ----------------------------------------------------------------------- 7. what is a sequence

@@ -184,9 +184,14 @@ def test_big_npy_is_mapped_and_described_from_its_header(tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < 20_000_000
-    assert info == {"kind": "sequences", "path": str(path), "layout": "mnist_test_seq",
-                    "num_sequences": 10000, "frames": 20, "height": 64, "width": 64,
-                    "dtype": "uint8", "ground_truth": False}
+    assert {k: info[k] for k in ("kind", "path", "layout", "num_sequences", "frames", "height",
+                                 "width", "dtype", "ground_truth")} == {
+        "kind": "sequences", "path": str(path), "layout": "mnist_test_seq",
+        "num_sequences": 10000, "frames": 20, "height": 64, "width": 64,
+        "dtype": "uint8", "ground_truth": False}
+    # blank frames: no evidence in the content, so the name decides, and says it is weak
+    assert info["layout_decided_by"] == "name" and info["layout_weak"] is True
+    assert info["value_mapping"]["kind"] == "none"
     assert isinstance(back, ArraySequenceSet)
     assert pixel == 7 and blank == 0 and sequence.shape == (20, 64, 64)
 
@@ -281,12 +286,13 @@ def one_line(err: pytest.ExceptionInfo, path: Path) -> str:
     ("missing.npy", None, "no such file"),
     ("empty.npy", lambda p: p.write_bytes(b""), "empty"),
     ("text.npy", lambda p: p.write_text("hello world"), "not a valid .npy file (bad magic)"),
-    ("three_d.npy", lambda p: np.save(p, np.zeros((4, 8, 8), np.uint8)), "expected frames"),
-    ("int16.npy", lambda p: np.save(p, np.zeros((2, 3, 8, 8), np.int16)), "uint8"),
+    ("two_d.npy", lambda p: np.save(p, np.zeros((8, 8), np.uint8)), "expected frames"),
+    ("complex.npy", lambda p: np.save(p, np.zeros((2, 3, 8, 8), np.complex64)), "numbers"),
+    ("nan.npy", lambda p: np.save(p, np.full((2, 3, 8, 8), np.nan)), "NaN"),
     ("channels.npy", lambda p: np.save(p, np.zeros((2, 3, 3, 8, 8), np.uint8)), "expected"),
     ("objects.npy", lambda p: np.save(p, np.array([{"a": 1}], dtype=object)), "pickled"),
     ("keras.npz", lambda p: np.savez(p, x_train=np.zeros((2, 28, 28), np.uint8)), "keys"),
-    ("float_frames.npz", lambda p: np.savez(p, frames=np.zeros((2, 3, 8, 8))), "uint8"),
+    ("inf_frames.npz", lambda p: np.savez(p, frames=np.full((2, 3, 8, 8), np.inf)), "NaN"),
     ("objects.npz", lambda p: np.savez(p, frames=np.array([None], dtype=object)), "pickled"),
     ("bad_config.npz", lambda p: np.savez(p, frames=small_frames(), config=np.array("{oops")),
      "JSON"),

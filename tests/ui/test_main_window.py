@@ -217,7 +217,10 @@ def test_a_chosen_layout_overrides_the_detected_one(qtbot, window, wait_idle, tm
     np.save(path, frames)
     window.open_sequences(path)
     wait_idle(window)
-    assert window.model.num_sequences == frames.shape[1]  # the rule reads it as (T, N)
+    assert (window.model.num_sequences, window.model.num_frames) == frames.shape[:2]  # content
+    window.open_sequences(path, "mnist_test_seq")
+    wait_idle(window)
+    assert window.model.num_sequences == frames.shape[1]  # the override, however wrong
     window.open_sequences(path, "torchvision")
     wait_idle(window)
     assert (window.model.num_sequences, window.model.num_frames) == frames.shape[:2]

@@ -21,7 +21,8 @@ from ..sequences import SequenceSet
 class FrameDiffStats:
     """Per-pixel statistics over time of the frame differences ``f[t+1] - f[t]``.
 
-    ``count`` difference images were averaged; with none, the images are all zero.
+    ``count`` difference images were averaged; with none (T = 1), the images are all zero and
+    the summaries are None: no data is no value, not "no motion" (JSON null, "n/a" on screen).
     """
 
     mean: np.ndarray  # float64 (H, W): mean of the signed differences
@@ -30,19 +31,19 @@ class FrameDiffStats:
     count: int  # how many difference images
 
     @property
-    def mean_summary(self) -> float:
+    def mean_summary(self) -> float | None:
         """Mean over pixels of :attr:`mean`."""
-        return float(self.mean.mean())
+        return float(self.mean.mean()) if self.count else None
 
     @property
-    def std_summary(self) -> float:
+    def std_summary(self) -> float | None:
         """Mean over pixels of :attr:`std`."""
-        return float(self.std.mean())
+        return float(self.std.mean()) if self.count else None
 
     @property
-    def abs_mean_summary(self) -> float:
+    def abs_mean_summary(self) -> float | None:
         """Mean over pixels of :attr:`abs_mean` (the mean motion energy)."""
-        return float(self.abs_mean.mean())
+        return float(self.abs_mean.mean()) if self.count else None
 
 
 def _signed(frames: np.ndarray) -> np.ndarray:
@@ -159,9 +160,9 @@ class MotionEnergy:
         return self.per_sequence.mean(axis=0)
 
     @property
-    def mean(self) -> float:
-        """Mean over sequences and transitions (0.0 when there is none)."""
-        return float(self.per_sequence.mean()) if self.per_sequence.size else 0.0
+    def mean(self) -> float | None:
+        """Mean over sequences and transitions (None when there is none: T = 1)."""
+        return float(self.per_sequence.mean()) if self.per_sequence.size else None
 
 
 def _range(num: int, start: int, stop: int | None) -> tuple[int, int]:

@@ -106,8 +106,9 @@ class Trajectories:
 
 
 def _valid_slots(gt: GroundTruth) -> np.ndarray:
-    """bool (N, D): slots holding a digit (label and digit index both set, i.e. not -1)."""
-    return (np.asarray(gt.labels) >= 0) & (np.asarray(gt.digit_index) >= 0)
+    """bool (N, D): slots holding a digit (digit index set, i.e. not -1; the label may be -1
+    when the source dataset has no labels)."""
+    return np.asarray(gt.digit_index) >= 0
 
 
 def trajectories(gt: GroundTruth, patch: tuple[int, int] = DEFAULT_PATCH) -> Trajectories:
@@ -231,8 +232,10 @@ def overlap(gt: GroundTruth, patch: tuple[int, int] = DEFAULT_PATCH) -> Overlap:
 
 
 def label_counts(gt: GroundTruth, minlength: int = 10) -> tuple[int, ...]:
-    """How many digits of each label the set holds (unused slots are not counted)."""
+    """How many digits of each label the set holds, labels 0..max (at least ``minlength``);
+    unused slots and unknown labels (-1: digits from a label-less dataset) are not counted."""
     labels = np.asarray(gt.labels)[_valid_slots(gt)].astype(np.int64)
+    labels = labels[labels >= 0]
     return tuple(int(c) for c in np.bincount(labels, minlength=minlength))
 
 

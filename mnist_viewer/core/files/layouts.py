@@ -21,15 +21,9 @@ Layouts (``layout=`` names):
     (``clips[0]``) and output half (``clips[1]``), ``dims`` int32 (1, 3) = [[1, H, W]].
     Exported with the first half of each sequence (rounded up) as input.
 
-Which layout a 4-D ``.npy`` (A, B, H, W) has is decided by this rule, unless ``layout=`` says:
-
-1. a file whose name starts with ``mnist_test_seq`` is (T, N, H, W);
-2. otherwise, if exactly one of A and B is at most 100, that axis is time
-   (so (20, 10000, 64, 64) is (T, N) and (10000, 20, 64, 64) is (N, T));
-3. otherwise (T, N, H, W): the layout of the released file and of the ``.npy`` files this
-   program writes.
-
-A 5-D ``.npy`` is always (N, T, 1, H, W).
+Which axes of a ``.npy`` are sequences and time, and how its values become uint8, is decided
+from its content by :mod:`.layout_decision` and :mod:`.values` (``layout=`` overrides); the
+other layouts are fixed by their format (``decided_by`` ``"file"``).
 """
 
 from __future__ import annotations
@@ -43,16 +37,17 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
+from .layout_decision import READ_LAYOUTS, LayoutDecision, decide_layout
 from .stored import StoredArray, npy_info, npz_info, sniff
+from .values import ValueMapping, full_range, sample_frames, value_mapping
 
-LAYOUTS = ("npz", "mnist_test_seq", "torchvision", "torchvision_channel", "predrnn")
+LAYOUTS = ("npz", "mnist_test_seq", "torchvision", "torchvision_channel", "predrnn")  # written
 NPY_LAYOUTS = ("mnist_test_seq", "torchvision", "torchvision_channel")
+READABLE_LAYOUTS = ("npz", "predrnn", *READ_LAYOUTS)  # what --layout may say when reading
 NPZ_LAYOUTS = ("npz", "predrnn")
 GROUND_TRUTH_KEYS = ("labels", "digit_index", "positions", "start", "velocity", "boxes")
 PREDRNN_KEYS = ("clips", "dims", "input_raw_data")
 KERAS_KEYS = ("x_train", "y_train", "x_test", "y_test")  # a Keras dataset, not sequences
-
-_MAX_TIME_AXIS = 100  # rule 2 above
 # ---------------------------------------------------------------------------------------------
 # layouts
 
@@ -71,50 +66,76 @@ class FoundLayout:
     ground_truth: bool = False
     config: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    decision: LayoutDecision | None = None
+    mapping: ValueMapping | None = None
+
+    def how_read(self) -> dict[str, Any]:
+        """How the frames were read, JSON-ready (``info --json`` and the status bar):
+        ``layout``, ``axes``, ``layout_decided_by``, ``layout_weak``, ``layout_reason``,
+        ``layout_evidence``, ``swap_layout``, ``value_range``, ``value_mapping``."""
+        d, m = self.decision, self.mapping
+        out: dict[str, Any] = {"layout": self.layout}
+        if d is not None:
+            out.update(axes=d.axes or "NTHW", layout_decided_by=d.decided_by,
+                       layout_weak=d.weak, layout_reason=d.reason,
+                       layout_evidence=d.evidence, swap_layout=d.swapped())
+        if m is not None:
+            out.update(value_range=m.range_json(), value_mapping=m.as_json())
+        return out
 
 
 def npy_layout(shape: tuple[int, ...], name: str = "") -> str:
-    """The layout of a .npy of this shape and file name, by the documented rule."""
-    if len(shape) == 5:
-        return "torchvision_channel"
-    if Path(name).name.lower().startswith("mnist_test_seq"):
-        return "mnist_test_seq"
-    a, b = shape[0], shape[1]
-    if (a <= _MAX_TIME_AXIS) != (b <= _MAX_TIME_AXIS):
-        return "mnist_test_seq" if a <= _MAX_TIME_AXIS else "torchvision"
-    return "mnist_test_seq"
+    """The layout the shape and name alone give a .npy (no content: the documented default,
+    see :mod:`.layout_decision`)."""
+    return decide_layout(_ShapeOnly(shape, np.dtype(np.uint8)), name).layout
+
+
+class _ShapeOnly:
+    """An array-like of a shape whose every frame is blank (no content evidence)."""
+
+    def __init__(self, shape: tuple[int, ...], dtype: np.dtype) -> None:
+        self.shape, self.dtype = shape, dtype
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        return np.zeros((1, 1, 1, 1), dtype=self.dtype)
 
 
 def _check_frames_dtype(stored: StoredArray) -> None:
-    if stored.dtype != np.uint8 and stored.dtype.kind != "f":
-        raise DataError(stored.where(), f"frames must be uint8 (or floats in [0, 1]), found "
-                                        f"{stored.dtype}")
-    if stored.dtype != np.uint8 and stored.fortran:
-        raise DataError(stored.where(), "Fortran-ordered float frames are not supported")
+    if stored.dtype.kind not in "buif":
+        raise DataError(stored.where(), f"frames must hold numbers, found {stored.dtype}")
+
+
+def decide_values(stored: StoredArray, frames: Any) -> ValueMapping:
+    """The value mapping of a stored frames array (a bounded sample, the whole range when
+    cheap and the array can be memory-mapped)."""
+    if stored.dtype == np.uint8:  # used as is: a few frames only for the range reported
+        return value_mapping(sample_frames(frames, 4), None, stored.where())
+    cheap = stored.offset is not None
+    return value_mapping(sample_frames(frames), full_range(frames) if cheap else None,
+                         stored.where())
 
 
 def _inspect_npy(path: Path, layout: str | None) -> FoundLayout:
     stored = npy_info(path)
     shape = stored.shape
-    if len(shape) not in (4, 5) or (len(shape) == 5 and shape[2] != 1):
-        raise DataError(path, f"expected frames of shape (T, N, H, W), (N, T, H, W) or "
-                              f"(N, T, 1, H, W), found {shape}")
     _check_frames_dtype(stored)
-    if layout is None:
-        layout = npy_layout(shape, path.name)
-    elif layout not in NPY_LAYOUTS:
+    if layout is not None and layout not in READ_LAYOUTS:
         raise DataError(path, f"a .npy file cannot have layout {layout!r} (use one of "
-                              f"{', '.join(NPY_LAYOUTS)})")
-    if (layout == "torchvision_channel") != (len(shape) == 5):
-        raise DataError(path, f"layout {layout!r} does not fit an array of shape {shape}")
-    if layout == "mnist_test_seq":
-        t, n = shape[0], shape[1]
-    else:
-        n, t = shape[0], shape[1]
-    h, w = shape[-2], shape[-1]
-    if min(n, t, h, w) < 1:
+                              f"{', '.join(READ_LAYOUTS)})")
+    if len(shape) not in (3, 4, 5):
+        raise DataError(path, f"expected frames of shape (T, N, H, W), (N, T, H, W) (a channel "
+                              f"axis of 1 allowed) or (T, H, W), found {shape}")
+    if 0 in shape:
         raise DataError(path, f"holds no frames (shape {shape})")
-    return FoundLayout(path, layout, n, t, h, w, {"frames": stored})
+    frames = stored.mapped()
+    mapping = decide_values(stored, frames)
+    try:
+        decision = decide_layout(frames, path.name, mapping, layout)
+    except ValueError as exc:
+        raise DataError(path, str(exc)) from None
+    d = decision
+    return FoundLayout(path, d.layout, d.num_sequences, d.num_frames, d.height, d.width,
+                       {"frames": stored}, decision=d, mapping=mapping)
 
 
 def _inspect_npz(path: Path, layout: str | None) -> FoundLayout:
@@ -136,7 +157,7 @@ def _inspect_npz(path: Path, layout: str | None) -> FoundLayout:
     if "frames" not in arrays:
         raise DataError(path, f"missing key 'frames' (found {', '.join(sorted(arrays)) or 'none'})")
     frames = arrays["frames"]
-    if len(frames.shape) != 4 or frames.dtype != np.uint8:
+    if len(frames.shape) != 4 or frames.dtype.kind not in "buif":
         raise DataError(frames.where(), f"must be uint8 (N, T, H, W), found {frames.dtype} "
                                         f"{frames.shape}")
     n, t, h, w = frames.shape
@@ -149,7 +170,10 @@ def _inspect_npz(path: Path, layout: str | None) -> FoundLayout:
     if present:
         _check_ground_truth_headers(path, arrays, n, t)
     config = _read_config(arrays["config"]) if "config" in arrays else None
-    return FoundLayout(path, "npz", n, t, h, w, arrays, ground_truth=bool(present), config=config)
+    mapping = decide_values(frames, frames.mapped())
+    decision = LayoutDecision("npz", n, t, h, w, "file", reason="the .npz 'frames' is (N, T, H, W)")
+    return FoundLayout(path, "npz", n, t, h, w, arrays, ground_truth=bool(present), config=config,
+                       decision=decision, mapping=mapping)
 
 
 def _check_ground_truth_headers(path: Path, arrays: dict[str, StoredArray], n: int, t: int) -> None:
@@ -221,16 +245,21 @@ def _inspect_predrnn(path: Path, arrays: dict[str, StoredArray]) -> FoundLayout:
             (starts[0] + t_in).max() > rows or (starts[1] + t_out).max() > rows:
         raise DataError(clips_s.where(), f"clips point outside the {rows} frames of "
                                          "input_raw_data")
+    mapping = decide_values(data, data.mapped())
+    decision = LayoutDecision("predrnn", n, t_in + t_out, h, w, "file",
+                              reason="PredRNN clips give each sequence's frames")
     return FoundLayout(path, "predrnn", n, t_in + t_out, h, w, arrays,
-                  extra={"clips": clips, "t_in": t_in, "t_out": t_out})
+                       extra={"clips": clips, "t_in": t_in, "t_out": t_out},
+                       decision=decision, mapping=mapping)
 
 
 def inspect_file(path: str | os.PathLike[str], layout: str | None) -> FoundLayout:
     path = Path(path).expanduser()
     if layout in (None, "", "auto"):
         layout = None
-    elif layout not in LAYOUTS:
-        raise DataError(path, f"unknown layout {layout!r} (use one of {', '.join(LAYOUTS)})")
+    elif layout not in READABLE_LAYOUTS:
+        raise DataError(path, f"unknown layout {layout!r} (use one of "
+                              f"{', '.join(READABLE_LAYOUTS)})")
     try:
         kind = sniff(path)
         return _inspect_npy(path, layout) if kind == "npy" else _inspect_npz(path, layout)

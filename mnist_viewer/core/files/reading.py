@@ -1,8 +1,10 @@
 """Opening and describing sequence files: every layout as a lazy :class:`SequenceSet`.
 
-Frames stored as floating point are taken to be in [0, 1] (as PredRNN and torchvision's
-``ToTensor`` produce) and converted to uint8 on access. ``.npy`` files and uncompressed ``.npz``
-members are memory-mapped, never loaded whole. Nothing is ever unpickled.
+Which axes are sequences and time is decided from the content (:mod:`.layout_decision`), and
+values other than uint8 are mapped to 0..255 by one mapping per file (:mod:`.values`), applied
+on access. ``.npy`` files and uncompressed ``.npz`` members are memory-mapped, never loaded
+whole. Nothing is ever unpickled. Every set opened here carries ``how_read`` (see
+:meth:`.layouts.FoundLayout.how_read`).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ import numpy as np
 from ..errors import DataError
 from ..ground_truth import GroundTruth
 from ..sequences import ArraySequenceSet, IndexedSequenceSet, SequenceSet
+from .layout_decision import frames_view
 from .layouts import KERAS_KEYS, FoundLayout, inspect_file
 from .stored import sniff
+from .values import ValueMapping
 
 # ---------------------------------------------------------------------------------------------
 # opening
@@ -39,40 +43,83 @@ def _ground_truth(found: FoundLayout) -> GroundTruth:
     return GroundTruth(**values)
 
 
+class MappedSequenceSet(SequenceSet):
+    """A (N, T, H, W) array-like of any numeric dtype (any strides, memory-mapped or not),
+    mapped to uint8 on access by one :class:`~.values.ValueMapping`."""
+
+    def __init__(self, frames: Any, mapping: ValueMapping, ground_truth: GroundTruth | None = None,
+                 config: dict[str, Any] | None = None, layout: str = "array") -> None:
+        n, t, h, w = (int(s) for s in frames.shape)
+        super().__init__(n, t, h, w, ground_truth, config)
+        self.frames, self.mapping, self.layout = frames, mapping, layout
+
+    def chunk(self, start: int, stop: int) -> np.ndarray:
+        return self.mapping.apply(self.frames[start:stop])
+
+    def sequence(self, index: int) -> np.ndarray:
+        return self.mapping.apply(self.frames[self._check_index(index)])
+
+    def frame(self, index: int, t: int) -> np.ndarray:
+        return self.mapping.apply(self.frames[self._check_index(index), int(t)])
+
+
+class MappedIndexedSequenceSet(IndexedSequenceSet):
+    """:class:`IndexedSequenceSet` whose rows are mapped to uint8 by a ValueMapping."""
+
+    def __init__(self, rows: np.ndarray, index: np.ndarray, mapping: ValueMapping,
+                 layout: str = "indexed") -> None:
+        super().__init__(rows, index, layout=layout)
+        self.mapping = mapping
+
+    def chunk(self, start: int, stop: int) -> np.ndarray:
+        index = self.index[start:stop]
+        rows = self.mapping.apply(self.rows[index.ravel()])
+        return rows.reshape(index.shape + self.rows.shape[1:])
+
+    def frame(self, index: int, t: int) -> np.ndarray:
+        return self.mapping.apply(self.rows[int(self.index[self._check_index(index), int(t)])])
+
+
 def open_sequences(path: str | os.PathLike[str], layout: str | None = None) -> SequenceSet:
     """Open a sequence file of any supported layout (see the module doc for the rules).
 
-    ``layout`` overrides the detected layout (``"mnist_test_seq"`` / ``"torchvision"`` for
-    an ambiguous .npy). Raises :class:`DataError` naming the file for anything it can't use.
+    ``layout`` overrides the decided layout (one of ``READABLE_LAYOUTS``, e.g.
+    ``"mnist_test_seq"`` / ``"torchvision"``). Frames come back as uint8 (N, T, H, W) through
+    the :class:`SequenceSet` API; ``how_read`` says how they were read. Raises
+    :class:`DataError` naming the file for anything it can't use.
     """
     found = inspect_file(path, layout)
+    mapping = found.mapping
+    assert mapping is not None
+    seqset: SequenceSet
     if found.layout == "predrnn":
         data = found.arrays["input_raw_data"].mapped()[:, 0]
         clips, t_in, t_out = found.extra["clips"], found.extra["t_in"], found.extra["t_out"]
         index = np.concatenate(
             [clips[0, :, :1] + np.arange(t_in), clips[1, :, :1] + np.arange(t_out)], axis=1
         )
-        return IndexedSequenceSet(data, index, layout="predrnn")
-    frames = found.arrays["frames"].mapped()
-    if found.layout == "npz":
-        truth = _ground_truth(found) if found.ground_truth else None
-        return ArraySequenceSet(frames, truth, found.config, layout="npz")
-    if frames.ndim == 5:
-        frames = frames[:, :, 0]
-    if found.layout == "mnist_test_seq":
-        frames = frames.transpose(1, 0, 2, 3)
-    if frames.dtype == np.uint8:
-        return ArraySequenceSet(frames, layout=found.layout)
-    # floats: gather rows of a (N*T or T*N, H, W) view, converting on access
-    n, t = found.num_sequences, found.num_frames
-    rows = found.arrays["frames"].mapped().reshape(-1, found.height, found.width)
-    i, k = np.meshgrid(np.arange(n, dtype=np.int64), np.arange(t, dtype=np.int64), indexing="ij")
-    index = k * n + i if found.layout == "mnist_test_seq" else i * t + k
-    return IndexedSequenceSet(rows, index, layout=found.layout)
+        seqset = MappedIndexedSequenceSet(data, index, mapping, layout="predrnn")
+    else:
+        raw = found.arrays["frames"].mapped()
+        truth = config = None
+        if found.layout == "npz":
+            frames = raw
+            truth = _ground_truth(found) if found.ground_truth else None
+            config = found.config
+        else:
+            frames = frames_view(raw, found.layout)
+        if mapping.kind == "none":
+            seqset = ArraySequenceSet(frames, truth, config, layout=found.layout)
+        else:
+            seqset = MappedSequenceSet(frames, mapping, truth, config, layout=found.layout)
+    seqset.how_read = found.how_read()
+    return seqset
 
 
 def describe_sequences(path: str | os.PathLike[str], layout: str | None = None) -> dict[str, Any]:
-    """What a sequence file holds, read from its headers (for ``mnist-viewer info --json``)."""
+    """What a sequence file holds (for ``mnist-viewer info --json``): sizes from its headers,
+    and how its frames are read (layout decision, value range and mapping, from a bounded
+    sample of its content)."""
     found = inspect_file(path, layout)
     stored = found.arrays.get("frames") or found.arrays["input_raw_data"]
     info: dict[str, Any] = {
@@ -86,6 +133,7 @@ def describe_sequences(path: str | os.PathLike[str], layout: str | None = None) 
         "dtype": str(stored.dtype),
         "ground_truth": found.ground_truth,
     }
+    info.update(found.how_read())
     if found.ground_truth:
         info["digits_per_sequence"] = int(found.arrays["labels"].shape[1])
     if found.config is not None:

@@ -45,6 +45,12 @@ def layout_for(path: str | os.PathLike[str], layout: str | None = None) -> str:
     wanted = ".npz" if layout in NPZ_LAYOUTS else ".npy"
     if suffix != wanted:
         raise DataError(path, f"layout {layout!r} is written as a {wanted} file")
+    if layout in ("torchvision", "torchvision_channel") and \
+            Path(path).name.lower().startswith("mnist_test_seq"):
+        # every reader (this one, torchvision, OpenSTL) takes that name as (T, N, H, W)
+        raise DataError(path, f"the name mnist_test_seq* means (T, N, H, W), which layout "
+                              f"{layout!r} is not: use another name, e.g. "
+                              f"moving_mnist_{layout}.npy")
     return layout
 
 

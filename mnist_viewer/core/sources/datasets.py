@@ -1,9 +1,15 @@
 """Datasets: MNIST-like digits with labels, from wherever a user has them.
 
-:func:`open_dataset` reads every split at one path: a folder of IDX files under the original
-names (MNIST, Fashion-MNIST, KMNIST, ...; raw or .gz, ``train-images-idx3-ubyte`` or the
-``train-images.idx3-ubyte`` spelling), a single IDX images file (its labels file beside it), or
-a Keras-format ``.npz`` (``x_train``, ``y_train``, ``x_test``, ``y_test``).
+:func:`open_dataset` reads every split at one path: a folder of IDX files, a single IDX images
+file (its labels file beside it), or a Keras-format ``.npz`` (``x_train``, ``y_train``,
+``x_test``, ``y_test``). IDX files are recognised by their magic number, not their name, and an
+images file is paired with the labels file whose name is the same but for ``images``/``labels``,
+``idx3``/``idx1`` (or QMNIST's ``idx2-int``) and ``ubyte``/``int``, whatever the prefix and
+separators: MNIST's ``train-images-idx3-ubyte.gz`` or ``train-images.idx3-ubyte``, EMNIST's
+``emnist-balanced-train-images-idx3-ubyte.gz``, QMNIST's ``qmnist-train-labels-idx2-int.gz``
+(its first column is the class). The split is ``test`` when the name says ``t10k`` or ``test``,
+else ``train``. Images without a labels file make a label-less dataset: its labels are all -1
+(unknown), and :attr:`Dataset.has_labels` is False.
 
 :func:`load_dataset` resolves a source in this order and returns one split:
 
@@ -26,7 +32,7 @@ import numpy as np
 
 from .. import containers
 from ..errors import DataError
-from .idx import read_idx, read_idx_pair
+from .idx import read_header, read_idx, read_idx_pair
 from .keras import keras_cache_file
 
 SPLITS = ("train", "test")
@@ -37,9 +43,8 @@ _MNIST_LABEL_SHA256 = {
     "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
     "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
-_IDX_NAME = re.compile(
-    r"^(?P<split>train|t10k|test)-(?P<kind>images|labels)[-.]idx(?P<ndim>[13])-ubyte(?:\.gz)?$"
-)
+_KIND_WORDS = re.compile(r"images|imgs|labels|idx[0-9]|ubyte|int")
+_SPLIT_WORDS = re.compile(r"t10k|test|train")
 _NAME_HINTS = (("fashion", "fashion-mnist"), ("kmnist", "kmnist"), ("kuzushiji", "kmnist"),
                ("emnist", "emnist"), ("mnist", "mnist"))
 
@@ -49,7 +54,7 @@ class Dataset:
     """One split of an MNIST-like data set."""
 
     images: np.ndarray  # uint8 (N, H, W)
-    labels: np.ndarray  # uint8 (N,)
+    labels: np.ndarray  # uint8 (N,), or int16 -1 for every image of a label-less dataset
     split: str  # "train" or "test"
     name: str  # "mnist", "fashion-mnist", "kmnist", "embedded-mnist" or "unknown"
     provenance: str  # where it came from: a path, "embedded subset", "keras", ...
@@ -62,8 +67,16 @@ class Dataset:
     def image_shape(self) -> tuple[int, int]:
         return int(self.images.shape[1]), int(self.images.shape[2])
 
-    def label_counts(self, minlength: int = 10) -> list[int]:
-        """How many images each label has, labels 0..9 (or more for sets with more classes)."""
+    @property
+    def has_labels(self) -> bool:
+        """False for a label-less dataset (an images file without its labels file)."""
+        return bool(len(self.labels)) and int(self.labels.min()) >= 0
+
+    def label_counts(self, minlength: int = 10) -> list[int] | None:
+        """How many images each label has, labels 0..max (at least 0..9; EMNIST balanced has
+        47 classes); None for a label-less dataset."""
+        if not self.has_labels:
+            return None
         return [int(c) for c in np.bincount(self.labels, minlength=minlength)]
 
 
@@ -72,7 +85,8 @@ def _check_pair(path: Path, images: np.ndarray, labels: np.ndarray) -> None:
         raise DataError(
             path, f"images must be uint8 (N, H, W), found {images.dtype} {images.shape}"
         )
-    if labels.dtype != np.uint8 or labels.ndim != 1:
+    unknown = labels.dtype == np.int16 and labels.ndim == 1 and bool((labels == -1).all())
+    if (labels.dtype != np.uint8 and not unknown) or labels.ndim != 1:
         raise DataError(path, f"labels must be uint8 (N,), found {labels.dtype} {labels.shape}")
     if images.shape[0] != labels.shape[0]:
         raise DataError(
@@ -87,7 +101,8 @@ def _guess_name(path: Path, label_bytes_sha: str | None, labels: dict[str, np.nd
         return "mnist"
     mnist_train = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
     mnist_test = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-    counts = {s: np.bincount(y, minlength=10).tolist() for s, y in labels.items()}
+    counts = {s: np.bincount(y, minlength=10).tolist() for s, y in labels.items()
+              if len(y) and y.min() >= 0}
     if counts.get("train") == mnist_train or counts.get("test") == mnist_test:
         return "mnist"
     lowered = str(path.resolve()).lower()
@@ -97,32 +112,80 @@ def _guess_name(path: Path, label_bytes_sha: str | None, labels: dict[str, np.nd
     return "unknown"
 
 
-def _find_idx_files(folder: Path) -> dict[str, dict[str, Path]]:
-    """{split: {"images": path, "labels": path}} for the IDX files in a folder."""
-    found: dict[str, dict[str, Path]] = {}
+def _idx_kind(path: Path) -> str | None:
+    """"images", "labels" or None, from an IDX file's header (its magic number and shape)."""
+    try:
+        dtype, shape = read_header(path)
+    except DataError:
+        return None
+    if len(shape) == 3:
+        return "images"
+    if len(shape) == 1 or (len(shape) == 2 and dtype.kind in "iu" and "label" in path.name.lower()):
+        return "labels"
+    return None
+
+
+def _pair_key(name: str) -> tuple[str, str]:
+    """(set, split) of an IDX file name: the name without the words that tell images from
+    labels, and without the split word; the split from that word."""
+    stem = name.lower().removesuffix(".gz")
+    key = re.sub(r"[-_.]", "-", _KIND_WORDS.sub("*", stem))
+    m = _SPLIT_WORDS.search(key)
+    split = "train" if m is None or m.group() == "train" else "test"
+    return _SPLIT_WORDS.sub("*", key), split
+
+
+def _find_idx_sets(folder: Path) -> dict[str, dict[str, dict[str, Path]]]:
+    """{set: {split: {"images": path, "labels": path}}} for the IDX files in a folder, found by
+    their magic number and paired by name (see the module doc)."""
+    found: dict[str, dict[str, dict[str, Path]]] = {}
     for entry in sorted(folder.iterdir()):
-        m = _IDX_NAME.match(entry.name)
-        if not m or not entry.is_file():
+        if not entry.is_file():
             continue
-        split = "train" if m["split"] == "train" else "test"
-        slot = found.setdefault(split, {})
+        kind = _idx_kind(entry)
+        if kind is None:
+            continue
+        key, split = _pair_key(entry.name)
+        slot = found.setdefault(key, {}).setdefault(split, {})
         # prefer the raw file over the .gz when both are there (faster to read)
-        if m["kind"] not in slot or not entry.name.endswith(".gz"):
-            slot[m["kind"]] = entry
-    return found
+        if kind not in slot or not entry.name.endswith(".gz"):
+            slot[kind] = entry
+    return {key: splits for key, splits in found.items()
+            if any("images" in files for files in splits.values())}
+
+
+def _find_idx_files(folder: Path) -> dict[str, dict[str, Path]]:
+    """{split: {"images": path, "labels": path}} for the one IDX data set in a folder."""
+    sets = _find_idx_sets(folder)
+    if len(sets) > 1:
+        names = sorted(next(iter(f["images"].name for f in s.values() if "images" in f))
+                       for s in sets.values())
+        raise DataError(folder, f"holds {len(sets)} IDX data sets ({', '.join(names)}): open "
+                                "one of their images files instead")
+    return next(iter(sets.values()), {})
 
 
 def _read_idx_pair(
     split: str, files: dict[str, Path], folder: Path
 ) -> tuple[np.ndarray, np.ndarray]:
-    if "images" not in files or "labels" not in files:
+    if "images" not in files:
         for path in files.values():
             read_idx(path)  # a bad file speaks first
-        missing = "labels" if "images" in files else "images"
-        raise DataError(folder, f"the {split} {missing} file is missing")
-    images, labels = read_idx_pair(files["images"], files["labels"])  # counts checked first
-    if labels.dtype != np.uint8:
-        raise DataError(files["labels"], f"labels must be uint8 (N,), found {labels.dtype}")
+        raise DataError(folder, f"the {split} images file is missing")
+    if "labels" not in files:  # a label-less dataset: labels unknown
+        images = read_idx(files["images"])
+        if images.ndim != 3:
+            raise DataError(files["images"], f"expected 3-dimensional images, found {images.shape}")
+        return images, np.full(images.shape[0], -1, np.int16)
+    _, lshape = read_header(files["labels"])
+    if len(lshape) == 2:  # QMNIST: (N, 8) int32, the class first
+        images, labels = read_idx(files["images"]), read_idx(files["labels"])[:, 0]
+        if images.ndim != 3:
+            raise DataError(files["images"], f"expected 3-dimensional images, found {images.shape}")
+    else:
+        images, labels = read_idx_pair(files["images"], files["labels"])  # counts checked first
+    if labels.dtype != np.uint8 and labels.size and labels.min() >= 0 and labels.max() <= 255:
+        labels = labels.astype(np.uint8)
     _check_pair(files["images"], images, labels)
     return images, labels
 
@@ -131,11 +194,16 @@ def _open_idx_folder(folder: Path) -> dict[str, Dataset]:
     found = _find_idx_files(folder)
     if not found:
         raise DataError(
-            folder, "no MNIST-format files here (expected e.g. train-images-idx3-ubyte.gz)"
+            folder, "no MNIST-format files here (IDX files, e.g. train-images-idx3-ubyte.gz)"
         )
-    pairs = {split: _read_idx_pair(split, files, folder) for split, files in found.items()}
+    return _datasets(folder, found)
+
+
+def _datasets(where: Path, found: dict[str, dict[str, Path]]) -> dict[str, Dataset]:
+    pairs = {split: _read_idx_pair(split, files, where) for split, files in found.items()}
     labels_only = {s: p[1] for s, p in pairs.items()}
-    name = _guess_name(folder, _labels_sha(pairs), labels_only)
+    first = next(iter(found.values()))["images"]
+    name = _guess_name(where / first.name, _labels_sha(pairs), labels_only)
     return {
         split: Dataset(images, labels, split, name, str(found[split]["images"].parent), "idx")
         for split, (images, labels) in sorted(pairs.items(), key=lambda kv: SPLITS.index(kv[0]))
@@ -202,14 +270,11 @@ def open_dataset(path: str | os.PathLike[str]) -> dict[str, Dataset]:
         return _open_idx_folder(path)
     if path.suffix == ".npz":
         return _open_npz(path)
-    m = _IDX_NAME.match(path.name)
-    if m:
-        split = "train" if m["split"] == "train" else "test"
-        files = _find_idx_files(path.parent).get(split, {})
-        files[m["kind"]] = path
-        images, labels = _read_idx_pair(split, files, path.parent)
-        name = _guess_name(path.parent, _labels_sha({split: (images, labels)}), {split: labels})
-        return {split: Dataset(images, labels, split, name, str(path.parent), "idx")}
+    if _idx_kind(path) is not None:
+        key, split = _pair_key(path.name)
+        files = _find_idx_sets(path.parent).get(key, {}).get(split, {})
+        files[_idx_kind(path) or "images"] = path
+        return _datasets(path.parent, {split: files})
     raise DataError(
         path, "not a dataset: expected a folder of IDX files, an IDX file or a Keras mnist.npz"
     )

@@ -291,6 +291,14 @@ class GeneratorPanel(QWidget):
         self.digits_max.setMinimum(self.digits_min.value())
         self.digits_min.setMaximum(self.digits_max.value())
 
+    def set_labels_known(self, known: bool) -> None:
+        """A label-less dataset (images only) has no classes to filter by: say why."""
+        self.classes.setEnabled(known)
+        self.classes.setToolTip("Only use digits of these classes" if known else
+                                "The dataset has no labels file: classes are unknown")
+        if not known:
+            self.classes.clear()
+
     def _classes(self) -> tuple[int, ...] | None:
         text = self.classes.text().replace(",", " ").split()
         if not text:

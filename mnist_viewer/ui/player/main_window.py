@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.panel.choose_path_requested.connect(self._choose_panel_path)
         self._tracked: set[Job] = set()  # the jobs whose progress the status bar shows
         self.status.cancel_requested.connect(self.cancel_tracked)
+        self.status.swap_requested.connect(self.swap_sequences_and_frames)
         self.workers.job_ended.connect(self._on_job_ended)
         self.view.pixel_hovered.connect(self.status.set_pixel)
         self.view.hover_left.connect(self.status.clear_pixel)
@@ -155,11 +156,20 @@ class MainWindow(QMainWindow):
     def open_sequences(self, path: str | Path, layout: str | None = None) -> Job:
         """Show the sequences of a file (``layout`` overrides the detected one)."""
         path = str(Path(path).expanduser())
+        layout = layout or self.settings.file_layout(path)  # a swap chosen before
         job = self._submit_content(f"Opening {Path(path).name}…",
                                    lambda progress, cancel: ct.open_sequence_file(
                                        path, progress, cancel, layout))
         job.finished.connect(lambda c: self._remember(path, "sequences"))
         return job
+
+    def swap_sequences_and_frames(self) -> Job | None:
+        """Reopen the file shown with sequences and frames swapped (remembered for it)."""
+        content = self.content
+        if content is None or content.path is None or content.swap_layout is None:
+            return None
+        self.settings.set_file_layout(content.path, content.swap_layout)
+        return self.open_sequences(content.path, content.swap_layout)
 
     def generate(self, request: GenerateRequest | None = None,
                  recent: str | None = None) -> Job | None:
@@ -185,6 +195,7 @@ class MainWindow(QMainWindow):
         def done(result: ct.Content) -> None:
             if result.dataset is not None:
                 self._datasets = {key: result.dataset}  # keep the last dataset only
+                self.panel.set_labels_known(result.dataset.has_labels)
             if recent:
                 self.panel.set_source(request.source)
                 self._remember(recent, "datasets")
@@ -200,6 +211,8 @@ class MainWindow(QMainWindow):
         self.model.set_sequence_set(content.seqset, 0, frame)
         self.setWindowTitle(f"{content.title.split(' · ')[0]} — mnist-viewer")
         self.status.show_info(content.title)
+        self.status.show_reading_note(
+            content.note, content.path is not None and content.swap_layout is not None)
         config = content.seqset.config or {}
         self.panel.show_seed(None if content.is_stream else config.get("seed"))  # files too
         self._update_enabled()

@@ -181,7 +181,7 @@ class SequenceView(pg.GraphicsLayoutWidget):
         n = self.model.sequence_index
         for d in range(gt.num_slots):
             label = int(gt.labels[n, d])
-            if label < 0:  # unused slot
+            if int(gt.digit_index[n, d]) < 0:  # unused slot (label -1: unknown, still shown)
                 continue
             slot = _SlotOverlay(self.view_box, SLOT_COLOURS[d % len(SLOT_COLOURS)])
             boxes = gt.boxes[n, :, d, :].astype(np.float64)
@@ -191,7 +191,7 @@ class SequenceView(pg.GraphicsLayoutWidget):
             cx[empty] = np.nan
             cy[empty] = np.nan
             slot.path.setData(cx, cy)
-            slot.label.setText(str(label))
+            slot.label.setText(str(label) if label >= 0 else "?")
             slot.set_visible(*(self._overlay_on[k] for k in OVERLAYS))
             self._slots.append(slot)
             self._slot_index.append(d)

@@ -136,8 +136,8 @@ class DiffPanel(QWidget):
             return
         self.summary.setText(
             f"{what}: {stats.count} difference images. Means over pixels (grey levels): "
-            f"mean image {stats.mean_summary:.4f}, std image {stats.std_summary:.3f}, "
-            f"mean |difference| {stats.abs_mean_summary:.3f}.")
+            f"mean image {_fmt(stats.mean_summary, 4)}, std image {_fmt(stats.std_summary, 3)}, "
+            f"mean |difference| {_fmt(stats.abs_mean_summary, 3)}.")
 
     def set_note(self, text: str) -> None:
         self.note.setText(text)
@@ -185,7 +185,7 @@ class MotionPanel(QWidget):
         self.curve.setZValue(10)
         extra = (f" Thin lines: the first {min(self.MAX_THIN, len(energy.per_sequence))} "
                  "sequences; thick line: their mean." if len(energy.per_sequence) > 1 else "")
-        self.summary.setText(f"{what}: mean motion energy {energy.mean:.3f} grey levels per "
+        self.summary.setText(f"{what}: mean motion energy {_fmt(energy.mean, 3)} grey levels per "
                              f"pixel over {len(curve)} transitions.{extra}")
 
     def set_note(self, text: str) -> None:
@@ -250,6 +250,10 @@ class GroundTruthPanel(QWidget):
         self.graphics.setVisible(gt is not None)
         self.summary.setVisible(gt is not None)
         self._draw_paths(gt, stats)
+        if gt is not None:  # label ticks from the data (EMNIST has 47 classes)
+            step = max(1, len(gt.label_counts) // 10)
+            self.labels.getAxis("bottom").setTicks(
+                [[(i, str(i)) for i in range(0, len(gt.label_counts), step)]])
         self.bar_items = {
             "labels": _bars(self.labels, None if gt is None else analysis.Histogram(
                 np.asarray(gt.label_counts), np.arange(-0.5, len(gt.label_counts)))),
@@ -266,7 +270,8 @@ class GroundTruthPanel(QWidget):
             f"({_fmt(continuous)} px/frame continuous). Digits overlap in "
             f"{100 * gt.overlap.fraction:.1f}% of the frames (ink boxes; "
             f"{100 * gt.overlap.patch_fraction:.1f}% for whole patches). "
-            f"Labels 0–9: {' '.join(str(c) for c in gt.label_counts)}.")
+            f"Labels 0–{len(gt.label_counts) - 1}: "
+            f"{' '.join(str(c) for c in gt.label_counts)}.")
 
     def _draw_paths(self, gt: analysis.GroundTruthStats | None,
                     stats: analysis.SetStatistics | None) -> None:
@@ -294,5 +299,6 @@ class GroundTruthPanel(QWidget):
         self.paths.setTitle("trajectories (patch centres)" + (f", {shown}" if shown else ""))
 
 
-def _fmt(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{value:.2f}"
+def _fmt(value: float | None, digits: int = 2) -> str:
+    """A statistic for people: "n/a" when there is no value (no data is not zero)."""
+    return "n/a" if value is None or math.isnan(value) else f"{value:.{digits}f}"
