@@ -13,7 +13,8 @@ import numpy.random  # loaded now, not on the first generation (it takes a few m
 
 from ..errors import DataError
 
-MOTIONS = ("original", "reflect", "stochastic")
+MOTIONS = ("original", "reflect", "stochastic", "tfds", "svg", "svg-deterministic")
+"""Motion models (see :mod:`.motion`); the CLI and the GUI offer every one listed here."""
 COMBINES = ("max", "sum")
 
 
@@ -80,6 +81,8 @@ class GeneratorConfig:
             problems.append(f"the step length must be in (0, 1], not {self.step_length}")
         if self.motion not in MOTIONS:
             problems.append(f"unknown motion {self.motion!r} (use {', '.join(MOTIONS)})")
+        if self.motion in ("svg", "svg-deterministic") and self.canvas_size <= self.digit_size:
+            problems.append(f"the {self.motion} model needs a canvas larger than the digits")
         if self.combine not in COMBINES:
             problems.append(f"unknown combine rule {self.combine!r} (use {', '.join(COMBINES)})")
         if self.split not in ("train", "test"):
