@@ -328,9 +328,18 @@ def test_config_json_round_trip_and_validation():
         GeneratorConfig.from_dict({"num_sequences": "many"})
 
 
-def test_digit_size_must_match_the_source(mnist):
+def test_digits_of_another_size_are_resized_as_torchvision_does(mnist):
+    from PIL import Image
+
+    seqs = generate(GeneratorConfig(num_sequences=3, digit_size=20, digits=1, seed=1), mnist)
+    assert seqs.config["source"]["resized_from"] == [28, 28]
+    k = int(seqs.ground_truth.digit_index[0, 0])
+    top, left = seqs.ground_truth.positions[0, 0, 0]
+    expected = np.asarray(Image.fromarray(mnist.images[k]).resize((20, 20), Image.BILINEAR))
+    np.testing.assert_array_equal(seqs.frame(0, 0)[top:top + 20, left:left + 20], expected)
     with pytest.raises(DataError, match="28x28"):
-        generate(GeneratorConfig(num_sequences=3, digit_size=20, seed=1), mnist)
+        ground_truth(GeneratorConfig(num_sequences=3, digit_size=20, seed=1), mnist.images,
+                     mnist.labels)
 
 
 def test_velocity_starts_from_the_drawn_direction(mnist):

@@ -52,7 +52,8 @@ class LazyField:
         if isinstance(first, slice) and first.step in (None, 1):
             a, b, _ = first.indices(n)
             part = getattr(self._owner.select(slice(a, max(a, b))), self._name)
-            return part[(slice(None),) + tuple(rest)] if rest else part
+            inner = (slice(None), *rest)
+            return part[inner] if rest else part
         return np.asarray(self)[key]
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:

@@ -21,9 +21,10 @@ from ..ground_truth import GroundTruth
 from ..sequences import SequenceSet
 from ..sources.datasets import Dataset, load_dataset
 from .config import GeneratorConfig
-from .draws import BLOCK, GENERATOR_VERSION, digit_pool
+from .draws import BLOCK, GENERATOR_VERSION, digit_pool, draw
 from .lazy import LazyGroundTruth
 from .render import render, render_frame
+from .resize import ResizedDigits
 from .truth import check_digits
 from .truth import ground_truth as make_ground_truth
 
@@ -54,7 +55,9 @@ class GeneratedSequenceSet(SequenceSet):
         labels: np.ndarray | None = None,
     ) -> None:
         """``ground_truth`` None: computed lazily from ``generator_config`` (with a seed),
-        ``digits`` (M, h, w) uint8 and their ``labels`` (M,); else that ground truth."""
+        ``digits`` (M, h, w) uint8 and their ``labels`` (M,); digits of another size than
+        ``digit_size`` are resized as they are first used (:mod:`.resize`). Otherwise the
+        given ``ground_truth`` over ``digits`` (already of the right size)."""
         cfg = generator_config
         config = {**cfg.to_dict(), "source": dict(source or {}), "version": __version__,
                   "generator_version": GENERATOR_VERSION}
@@ -62,13 +65,19 @@ class GeneratedSequenceSet(SequenceSet):
         if ground_truth is None:
             if labels is None:
                 raise ValueError("a lazily generated set needs the digits' labels")
+            images = np.asarray(digits)
+            resized = None
+            if images.ndim == 3 and images.shape[1:] != (cfg.digit_size, cfg.digit_size):
+                resized = ResizedDigits(images, cfg.digit_size)
+                digits = resized.images
+                config["source"]["resized_from"] = list(images.shape[1:])
             check_digits(cfg, np.asarray(digits))
             pool = digit_pool(cfg, labels)
-            self._labels = labels
 
             def compute(a: int, b: int) -> GroundTruth:
-                from .draws import draw
                 draws = draw(cfg, labels, a, b, pool=pool)
+                if resized is not None:
+                    resized.ensure(draws.digit_index)
                 return make_ground_truth(cfg, digits, labels, draws)
 
             truth = LazyGroundTruth(cfg.num_sequences, cfg.frames, cfg.num_slots, compute,
