@@ -21,10 +21,17 @@ import numpy as np
 from ..ground_truth import GroundTruth
 
 FIELDS = ("labels", "digit_index", "positions", "start", "velocity", "boxes")
+DTYPES = {"labels": "int16", "digit_index": "int64", "positions": "int32", "start": "float64",
+          "velocity": "float64", "boxes": "int32"}
 
 
-class LazyField:
-    """One field of a :class:`LazyGroundTruth`, indexed by sequence first."""
+class LazyField(np.lib.mixins.NDArrayOperatorsMixin):
+    """One field of a :class:`LazyGroundTruth`, indexed by sequence first.
+
+    Indexing by a sequence number or a contiguous slice computes only those sequences; used as
+    a whole (operators, ufuncs, ``np.asarray``, any other ndarray attribute) it is the whole
+    array, computed once (O(N)).
+    """
 
     def __init__(self, owner: LazyGroundTruth, name: str) -> None:
         self._owner, self._name = owner, name
@@ -36,6 +43,19 @@ class LazyField:
     @property
     def ndim(self) -> int:
         return len(self.shape)
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return np.dtype(DTYPES[self._name])
+
+    def __getattr__(self, name: str) -> Any:  # any other ndarray attribute: the whole array
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(np.asarray(self), name)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        inputs = tuple(np.asarray(x) if isinstance(x, LazyField) else x for x in inputs)
+        return getattr(ufunc, method)(*inputs, **kwargs)
 
     def __len__(self) -> int:
         return self._owner.num_sequences

@@ -1,0 +1,123 @@
+"""Per-block generation and the MovingMNIST training-loop dataset, against baselines measured
+in the same run.
+
+1. Time and peak memory until the first frame of a new lazy set of 10,000 / 1,000,000 /
+   1,000,000,000 sequences (dataset already loaded), against the generator before per-block
+   draws (commit 684fbbd, run from a git archive in a subprocess), which drew everything and
+   computed the whole ground truth up front. Target: under 50 ms for any size.
+2. Random access (shuffled order) in sequences/s through ``MovingMNIST[i]`` in one process,
+   against ``GeneratedSequenceSet.sequence(i)`` of that old generator (the "4,600/s" of
+   issue 15) and of the current one. Target: at least 5,000/s per worker.
+
+Run: ``python benchmarks/bench_training.py [--data PATH] [--baseline COMMIT]``; appends its
+output to ``benchmarks/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "mnist"
+lines: list[str] = []
+
+PROBE = r"""
+import json, resource, sys, time
+import numpy as np
+from mnist_viewer.core.generation import GeneratorConfig, generate
+from mnist_viewer.core.sources.datasets import load_dataset
+data, n, kind, count = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+ds = load_dataset(data, "train")
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+out = {}
+if kind == "first":
+    t0 = time.perf_counter()
+    seqs = generate(GeneratorConfig(num_sequences=n, seed=1), ds)
+    seqs.frame(0, 0)
+    out["seconds"] = time.perf_counter() - t0
+elif kind == "lazy-set":
+    seqs = generate(GeneratorConfig(num_sequences=n, seed=1), ds)
+    order = np.random.default_rng(0).integers(0, n, count)
+    seqs.sequence(int(order[0]))
+    t0 = time.perf_counter()
+    for i in order.tolist():
+        seqs.sequence(i)
+    out["rate"] = count / (time.perf_counter() - t0)
+else:
+    from mnist_viewer.core.generation.dataset import MovingMNIST
+    mm = MovingMNIST(n, seed=1, data=ds)
+    order = np.random.default_rng(0).integers(0, n, count)
+    mm[int(order[0])]
+    t0 = time.perf_counter()
+    for i in order.tolist():
+        mm[i]
+    out["rate"] = count / (time.perf_counter() - t0)
+out["extra_mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+print(json.dumps(out))
+"""
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+    lines.append(text)
+
+
+def probe(path: Path, data: Path, n: int, kind: str, count: int = 0) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(path)}
+    result = subprocess.run([sys.executable, "-c", PROBE, str(data), str(n), kind, str(count)],
+                            env=env, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--baseline", default="684fbbd", help="commit before per-block draws")
+    parser.add_argument("--count", type=int, default=2000, help="random accesses per variant")
+    args = parser.parse_args()
+    say(f"## bench_training.py ({platform.machine()}, {os.cpu_count()} CPUs, load "
+        f"{os.getloadavg()[0]:.1f})")
+    say("```")
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.baseline,
+                                  "mnist_viewer"], capture_output=True, check=False)
+        have_old = archive.returncode == 0
+        if have_old:
+            subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
+        else:
+            say(f"(no baseline: git archive {args.baseline} failed)")
+        for n in (10_000, 1_000_000, 1_000_000_000):
+            new = probe(ROOT, args.data, n, "first")
+            text = (f"first frame, N={n:>13,}: now {new['seconds'] * 1e3:8.1f} ms "
+                    f"+{new['extra_mb']:6.0f} MB (target < 50 ms)")
+            if have_old and n <= 1_000_000:
+                base = probe(old, args.data, n, "first")
+                text += (f"; before {base['seconds'] * 1e3:8.1f} ms +{base['extra_mb']:6.0f} MB"
+                         f" ({base['seconds'] / new['seconds']:.0f}x)")
+            say(text)
+        for n in (10_000, 1_000_000):
+            new = probe(ROOT, args.data, n, "dataset", args.count)
+            lazy = probe(ROOT, args.data, n, "lazy-set", args.count)
+            text = (f"random access, N={n:>9,}: MovingMNIST[i] {new['rate']:7.0f}/s "
+                    f"(target >= 5,000); lazy set now {lazy['rate']:7.0f}/s")
+            if have_old and n <= 10_000:
+                base = probe(old, args.data, n, "lazy-set", args.count)
+                text += (f"; lazy set before {base['rate']:7.0f}/s "
+                         f"(ratio {new['rate'] / base['rate']:.2f}x)")
+            say(text)
+    say("```")
+    with open(HERE / "RESULTS.md", "a", encoding="utf-8") as f:
+        f.write("\n" + "\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
