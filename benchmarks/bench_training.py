@@ -72,8 +72,10 @@ def say(text: str = "") -> None:
 
 def probe(path: Path, data: Path, n: int, kind: str, count: int = 0) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(path)}
+    # run from a neutral folder: "python -c" puts the working folder first on sys.path
     result = subprocess.run([sys.executable, "-c", PROBE, str(data), str(n), kind, str(count)],
-                            env=env, capture_output=True, text=True, check=True)
+                            env=env, capture_output=True, text=True, check=True,
+                            cwd=tempfile.gettempdir())
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -82,6 +84,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--baseline", default="684fbbd", help="commit before per-block draws")
     parser.add_argument("--count", type=int, default=2000, help="random accesses per variant")
+    parser.add_argument("--baseline-max", type=int, default=1_000_000,
+                        help="largest set to time the old generator on (it is O(N))")
     args = parser.parse_args()
     say(f"## bench_training.py ({platform.machine()}, {os.cpu_count()} CPUs, load "
         f"{os.getloadavg()[0]:.1f})")
@@ -95,11 +99,11 @@ def main() -> None:
             subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
         else:
             say(f"(no baseline: git archive {args.baseline} failed)")
-        for n in (10_000, 1_000_000, 1_000_000_000):
+        for n in (10_000, 100_000, 1_000_000, 1_000_000_000):
             new = probe(ROOT, args.data, n, "first")
             text = (f"first frame, N={n:>13,}: now {new['seconds'] * 1e3:8.1f} ms "
                     f"+{new['extra_mb']:6.0f} MB (target < 50 ms)")
-            if have_old and n <= 1_000_000:
+            if have_old and n <= args.baseline_max:
                 base = probe(old, args.data, n, "first")
                 text += (f"; before {base['seconds'] * 1e3:8.1f} ms +{base['extra_mb']:6.0f} MB"
                          f" ({base['seconds'] / new['seconds']:.0f}x)")
