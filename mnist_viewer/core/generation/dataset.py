@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from ..ground_truth import GroundTruth
 from ..sources.datasets import Dataset, load_dataset
@@ -27,6 +28,9 @@ from .draws import BLOCK, RandomDraws, block_draws, digit_pool
 from .resize import ResizedDigits
 from .single import move_one
 from .truth import _ink_table, assemble, check_digits
+
+CACHE_BYTES = 64 * 2**20
+"""At most this much memory for cached random blocks (and at most ``cache_blocks`` blocks)."""
 
 
 @dataclass
@@ -55,7 +59,7 @@ class MovingMNIST:
                  digits: int | tuple[int, int] = 2, motion: str = "original",
                  split: str = "train", seed: int = 0,
                  data: str | os.PathLike[str] | Dataset | None = None,
-                 cache_blocks: int = 64, **settings: Any) -> None:
+                 cache_blocks: int = 1024, **settings: Any) -> None:
         self.config = GeneratorConfig(
             num_sequences=num_sequences, frames=frames, canvas_size=canvas_size,
             digits=digits, motion=motion, split=split, seed=seed, **settings,
@@ -111,9 +115,11 @@ class MovingMNIST:
         draws = block_draws(loaded.config, loaded.pool, block)
         if loaded.resized is not None:
             loaded.resized.ensure(draws.digit_index)
+        size = sum(a.nbytes for a in vars(draws).values() if isinstance(a, np.ndarray))
+        limit = max(4, min(self.cache_blocks, CACHE_BYTES // max(1, size)))
         with self._lock:
             self._blocks[block] = draws
-            while len(self._blocks) > self.cache_blocks:
+            while len(self._blocks) > limit:
                 self._blocks.popitem(last=False)
         return draws
 
@@ -173,21 +179,29 @@ class MovingMNIST:
 def _place(digits: np.ndarray, index: np.ndarray, positions: np.ndarray,
            config: GeneratorConfig) -> np.ndarray:
     """Frames (T, S, S) uint8 of one sequence: its digits placed slot after slot (max, or a
-    sum clipped to 255), the same bytes as :func:`.render.render`."""
-    size, h = config.canvas_size, config.digit_size
-    out = np.zeros((config.frames, size, size), dtype=np.uint8)
+    sum clipped to 255), the same bytes as :func:`.render.render`.
+
+    The frames are viewed (without copying) as every h x h window of every frame, so one
+    slot is placed in all T frames by a single fancy-index assignment (frame t, window at the
+    slot's (top, left)): a few numpy calls per slot instead of one per frame.
+    """
+    size, h, frames = config.canvas_size, config.digit_size, config.frames
+    out = np.zeros((frames, size, size), dtype=np.uint8)
+    s0, s1, s2 = out.strides
+    free = size - h + 1
+    windows = as_strided(out, shape=(frames, free, free, h, h), strides=(s0, s1, s2, s1, s2))
+    t = np.arange(frames)
     first = True
     for d, k in enumerate(index.tolist()):
         if k < 0:
             continue
-        digit = digits[k]
-        for t, (y, x) in enumerate(positions[:, d].tolist()):
-            region = out[t, y:y + h, x:x + h]
-            if first:
-                region[...] = digit
-            elif config.combine == "max":
-                np.maximum(region, digit, out=region)
-            else:
-                region[...] = np.minimum(region.astype(np.uint16) + digit, 255)
-        first = False
+        ys, xs = positions[:, d, 0], positions[:, d, 1]
+        if first:
+            windows[t, ys, xs] = digits[k]
+            first = False
+        elif config.combine == "max":
+            windows[t, ys, xs] = np.maximum(windows[t, ys, xs], digits[k])
+        else:
+            total = windows[t, ys, xs].astype(np.uint16) + digits[k]
+            windows[t, ys, xs] = np.minimum(total, 255)
     return out
