@@ -87,7 +87,7 @@ class LazyGroundTruth:
 
     def __init__(self, num_sequences: int, num_frames: int, num_slots: int,
                  compute: Callable[[int, int], GroundTruth], block: int,
-                 cache_blocks: int = 8) -> None:
+                 cache_blocks: int = 32) -> None:
         self._n, self._t, self._d = int(num_sequences), int(num_frames), int(num_slots)
         self._compute, self._block, self._cache_blocks = compute, int(block), int(cache_blocks)
         self._cache: OrderedDict[int, GroundTruth] = OrderedDict()
