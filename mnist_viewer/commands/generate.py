@@ -59,9 +59,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--motion", choices=MOTIONS, default=defaults.motion,
                         help="original: clamp and flip at the walls (Srivastava et al. 2015); "
                         "reflect: exact reflection; stochastic: a random new direction at each "
-                        "bounce (SVG). Default: original")
-    parser.add_argument("--combine", choices=COMBINES, default=defaults.combine,
-                        help="how overlapping digits combine: max (default) or sum clipped to 255")
+                        "bounce; tfds: TensorFlow Datasets' rule; svg / svg-deterministic: "
+                        "SVG's Stochastic Moving MNIST (Denton & Fergus 2018, 32-pixel digits). "
+                        "Default: original")
+    parser.add_argument("--combine", choices=COMBINES, default="",
+                        help="how overlapping digits combine: max or sum clipped to 255 "
+                        "(default: sum for the svg models, as SVG; max otherwise)")
     parser.add_argument("--step", type=float, default=defaults.step_length, metavar="L",
                         help=f"step length per frame, in canvas travels (default "
                         f"{defaults.step_length})")

@@ -15,7 +15,8 @@ from mnist_viewer.core.generation import (
     generate,
     ground_truth,
 )
-from mnist_viewer.core.generation.motion import draw, trajectories
+from mnist_viewer.core.generation.draws import BLOCK, RandomDraws, draw
+from mnist_viewer.core.generation.motion import trajectories
 from mnist_viewer.core.generation.truth import ink_boxes
 from mnist_viewer.core.sources.datasets import Dataset, load_dataset
 
@@ -74,12 +75,19 @@ def plain_reflect(start, velocity0, frames, step):
     return out
 
 
+def given(start: np.ndarray, theta: np.ndarray) -> RandomDraws:
+    """Draws with the given starts (n, D, 2) and directions (n, D)."""
+    direction = np.stack([np.sin(theta), np.cos(theta)], axis=-1)
+    return RandomDraws(0, np.zeros(theta.shape, dtype=np.int64), start, theta, direction,
+                       None, None, None, None)
+
+
 def test_original_matches_a_hand_worked_trajectory():
     # x starts at 0.75 moving right (theta = 0): 0.85, 0.95, 1.05 -> clamped to 1 and flipped,
     # then 0.9, 0.8; left = int(36 x) = 30, 34, 36, 32, 28. y does not move (sin 0 = 0).
     cfg = GeneratorConfig(num_sequences=1, frames=5, digits=1, seed=0)
     start = np.array([[[0.5, 0.75]]])
-    positions, velocity = trajectories(cfg, start, np.zeros((1, 1)))
+    positions, velocity = trajectories(cfg, given(start, np.zeros((1, 1))))
     assert positions[0, :, 0, 1].tolist() == [30, 34, 36, 32, 28]
     assert positions[0, :, 0, 0].tolist() == [18] * 5
     assert velocity[0, :, 0, 1].tolist() == [1, 1, 1, -1, -1]
@@ -230,8 +238,10 @@ def test_labels_indices_and_unused_slots(mnist):
     assert (truth.boxes[unused_frames] == -1).all()
     assert (truth.start[~used] == 0).all()
     assert ((truth.start[used] >= 0) & (truth.start[used] < 1)).all()
-    # digits are drawn without replacement until the split is used up
-    assert len(np.unique(truth.digit_index[used])) == used.sum()
+    # each block of sequences draws its digits without replacement
+    for a in range(0, 500, BLOCK):
+        block = truth.digit_index[a:a + BLOCK][used[a:a + BLOCK]]
+        assert len(np.unique(block)) == block.size
     assert truth.labels.dtype == np.int16 and truth.digit_index.dtype == np.int64
     assert truth.boxes.dtype == np.int32 and truth.velocity.dtype == np.float64
 
@@ -267,8 +277,8 @@ def test_same_seed_same_set_different_seed_different_set(mnist):
 def test_moving_in_blocks_changes_nothing(mnist, motion):
     cfg = GeneratorConfig(num_sequences=50, frames=30, motion=motion, digits=3, seed=8)
     draws = draw(cfg, mnist.labels)
-    whole = trajectories(cfg, draws.start, draws.theta, draws.bounce)
-    blocks = trajectories(cfg, draws.start, draws.theta, draws.bounce, block=3)
+    whole = trajectories(cfg, draws)
+    blocks = trajectories(cfg, draws, block=3)
     for a, b in zip(whole, blocks, strict=True):
         assert a.tobytes() == b.tobytes()
 
@@ -318,9 +328,18 @@ def test_config_json_round_trip_and_validation():
         GeneratorConfig.from_dict({"num_sequences": "many"})
 
 
-def test_digit_size_must_match_the_source(mnist):
+def test_digits_of_another_size_are_resized_as_torchvision_does(mnist):
+    from PIL import Image
+
+    seqs = generate(GeneratorConfig(num_sequences=3, digit_size=20, digits=1, seed=1), mnist)
+    assert seqs.config["source"]["resized_from"] == [28, 28]
+    k = int(seqs.ground_truth.digit_index[0, 0])
+    top, left = seqs.ground_truth.positions[0, 0, 0]
+    expected = np.asarray(Image.fromarray(mnist.images[k]).resize((20, 20), Image.BILINEAR))
+    np.testing.assert_array_equal(seqs.frame(0, 0)[top:top + 20, left:left + 20], expected)
     with pytest.raises(DataError, match="28x28"):
-        generate(GeneratorConfig(num_sequences=3, digit_size=20, seed=1), mnist)
+        ground_truth(GeneratorConfig(num_sequences=3, digit_size=20, seed=1), mnist.images,
+                     mnist.labels)
 
 
 def test_velocity_starts_from_the_drawn_direction(mnist):

@@ -1,5 +1,5 @@
-"""Moving MNIST generation: GeneratorConfig, the motion models, rendering, ground truth and the
-lazily generated sequence sets.
+"""Moving MNIST generation: GeneratorConfig, the motion models, rendering, ground truth, the
+lazily generated sequence sets (drawn per block of sequences) and the MovingMNIST dataset.
 
 May import: the core's shared leaves and :mod:`..sources` (the digits). Never files, analysis,
 output, Qt, ui or commands.

@@ -13,8 +13,11 @@ import numpy.random  # loaded now, not on the first generation (it takes a few m
 
 from ..errors import DataError
 
-MOTIONS = ("original", "reflect", "stochastic")
+MOTIONS = ("original", "reflect", "stochastic", "tfds", "svg", "svg-deterministic")
+"""Motion models (see :mod:`.motion`); the CLI and the GUI offer every one listed here."""
 COMBINES = ("max", "sum")
+SVG_MOTIONS = ("svg", "svg-deterministic")
+SVG_DIGIT_SIZE = 32  # SVG's digits: MNIST resized to 32 x 32
 
 
 MAX_SEQUENCE_BYTES = 256 * 2**20
@@ -38,11 +41,11 @@ class GeneratorConfig:
     num_sequences: int = 10_000
     frames: int = 20
     canvas_size: int = 64
-    digit_size: int = 28
+    digit_size: int = 0  # 0: the model's own (32 for the svg models, as SVG; else 28)
     digits: int | tuple[int, int] = 2  # a fixed number, or an inclusive (min, max) range
     step_length: float = 0.1
     motion: str = "original"
-    combine: str = "max"
+    combine: str = ""  # "": the model's own ("sum" for the svg models, as SVG; else "max")
     split: str = "train"
     classes: tuple[int, ...] | None = None  # only digits with these labels, or all
     seed: int | None = None  # None: a random seed is chosen (and recorded) by generate()
@@ -64,6 +67,11 @@ class GeneratorConfig:
         for name in ("num_sequences", "frames", "canvas_size", "digit_size"):
             object.__setattr__(self, name, _as_int(name, getattr(self, name)))
         object.__setattr__(self, "step_length", float(self.step_length))
+        svg = self.motion in SVG_MOTIONS
+        if self.digit_size == 0:
+            object.__setattr__(self, "digit_size", SVG_DIGIT_SIZE if svg else 28)
+        if self.combine == "":
+            object.__setattr__(self, "combine", "sum" if svg else "max")
         if self.seed is not None:
             object.__setattr__(self, "seed", _as_int("seed", self.seed))
         self.validate()
@@ -91,6 +99,8 @@ class GeneratorConfig:
             problems.append(f"the step length must be in (0, 1], not {self.step_length}")
         if self.motion not in MOTIONS:
             problems.append(f"unknown motion {self.motion!r} (use {', '.join(MOTIONS)})")
+        if self.motion in SVG_MOTIONS and self.canvas_size <= self.digit_size:
+            problems.append(f"the {self.motion} model needs a canvas larger than the digits")
         if self.combine not in COMBINES:
             problems.append(f"unknown combine rule {self.combine!r} (use {', '.join(COMBINES)})")
         if self.split not in ("train", "test"):

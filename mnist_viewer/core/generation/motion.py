@@ -1,129 +1,73 @@
-"""Moving MNIST generator settings and motion models: random draws -> :class:`GroundTruth`.
+"""Motion models, vectorised over many sequences: random draws -> positions and velocities.
 
-Every model moves each digit in normalised coordinates (y, x) in [0, 1], where 1 means the
-patch touches the far edge (travel = canvas - digit pixels). Each frame first takes a step
-``p += v * step_length`` and then applies the model's wall rule; the recorded patch position
-is ``int(travel * p)`` (truncation), so frame 0 is already one step from the start.
+Models that move in normalised coordinates (y, x) in [0, 1] (1: the patch touches the far edge,
+travel = canvas - digit pixels): ``original``, ``reflect`` and ``stochastic`` first take a step
+``p += v * step_length`` and then apply the wall rule, so frame 0 is already one step from the
+start; the recorded patch position is ``int(travel * p)`` (truncation).
 
-* ``original`` (Srivastava et al. 2015): clamp-and-flip per axis, the overshoot is discarded:
-  ``if x <= 0: x = 0, vx = -vx``; ``if x >= 1: x = 1, vx = -vx`` (then the same for y).
-* ``reflect``: exact geometric reflection, the overshoot is mirrored back into [0, 1]
-  (as TensorFlow Datasets' ``image_as_moving_sequence``).
-* ``stochastic`` (SVG, Denton & Fergus 2018): clamped like ``original``, and at each bounce
-  a new direction is drawn uniformly from the directions pointing back into the canvas (a
-  half circle at a wall, a quarter circle in a corner).
-
-All randomness for a set of N sequences is drawn up front from a seeded generator, in a fixed
-order and from separate streams (digit counts, digit choice, starts, bounces), so the same
-seed and settings give the same set whatever chunk size or number of workers renders it.
-Digits are taken by walking through successive random permutations of the source split (or
-of the digits of the chosen classes), like the original, which walks a shuffled index list.
+* ``original`` (Srivastava et al. 2015, the released ``mnist_test_seq.npy`` generator):
+  clamp-and-flip per axis, the overshoot is discarded: ``if x <= 0: x = 0, vx = -vx``;
+  ``if x >= 1: x = 1, vx = -vx`` (then the same for y).
+* ``reflect``: exact geometric reflection, the overshoot is mirrored back into [0, 1], in
+  float64 with truncation (our own model; for TensorFlow Datasets' rule use ``tfds``).
+* ``stochastic``: clamped like ``original``, and at each bounce a new direction is drawn
+  uniformly from the directions pointing back into the canvas (a half circle at a wall, a
+  quarter circle in a corner). Angles are computed in float64 (``math``), so every new
+  direction points strictly inward.
+* ``tfds`` (TensorFlow Datasets ``image_as_moving_sequence``): frame t is at
+  ``start + v * t`` (frame 0 at the start, no initial step), in float32, folded into [0, 1]
+  by ``p % 2`` then ``min(p, 2 - p)``, placed at ``round(travel * p)`` (half to even).
+* ``svg`` / ``svg-deterministic`` (Denton & Fergus 2018, ``edenton/svg``
+  ``data/moving_mnist.py``): integer pixel positions from ``[0, travel)`` and integer
+  velocities from -4..4. Each frame, per axis (y first, then x): a position below 0 is set to
+  0, one at or beyond ``travel`` to ``travel - 1``, and the velocity is redrawn (``svg``: the
+  component away from the wall from 1..4, the other from -4..4) or that component flipped
+  (``svg-deterministic``); the frame is recorded there, then the digit moves by its
+  velocity. ``step_length`` is not used; velocities are stored as ``v_px / (step * travel)``
+  so that, as for every model, ``velocity * step_length * travel`` is in px/frame.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
 
 import numpy as np
-import numpy.random  # loaded now, not on the first generation (it takes a few ms)
 
-from ..errors import DataError
 from .config import GeneratorConfig
-
-
-@dataclass(frozen=True, eq=False)
-class RandomDraws:
-    """Every random number a set needs, drawn up front (see :func:`draw`)."""
-
-    digit_index: np.ndarray  # int64 (N, D): index into the source split, -1 for an unused slot
-    start: np.ndarray  # float64 (N, D, 2): (y, x) in [0, 1)
-    theta: np.ndarray  # float64 (N, D): initial direction in [0, 2π); (vy, vx) = (sin, cos)
-    bounce: np.ndarray | None  # float64 (N, T, D) in [0, 1): new directions (stochastic only)
-
-    @property
-    def used(self) -> np.ndarray:
-        """bool (N, D): which slots hold a digit."""
-        return self.digit_index >= 0
-
-
-def _streams(seed: int) -> list[np.random.Generator]:
-    children = np.random.SeedSequence(seed).spawn(4)
-    return [np.random.Generator(np.random.PCG64(c)) for c in children]
-
-
-def draw(config: GeneratorConfig, labels: np.ndarray) -> RandomDraws:
-    """Draw digit choices, starts, directions (and bounce directions) for the whole set.
-
-    ``labels`` are the labels of the source split (its length is the number of digits).
-    Raises :class:`DataError` if the digit-class filter leaves no digit to choose from.
-    """
-    if config.seed is None:
-        raise ValueError("draw() needs a concrete seed: use config.with_seed()")
-    n, d, t = config.num_sequences, config.num_slots, config.frames
-    counts_rng, digits_rng, start_rng, bounce_rng = _streams(config.seed)
-    lo, hi = config.digit_range
-    if lo == hi:
-        used = np.ones((n, d), dtype=bool)
-    else:
-        counts = counts_rng.integers(lo, hi + 1, size=n)
-        used = np.arange(d)[None, :] < counts[:, None]
-    labels = np.asarray(labels)
-    if config.classes is None:
-        pool = np.arange(labels.shape[0], dtype=np.int64)
-    else:
-        pool = np.flatnonzero(np.isin(labels, np.asarray(config.classes))).astype(np.int64)
-    if pool.size == 0:
-        wanted = "any digit" if config.classes is None else f"digits of classes {config.classes}"
-        raise DataError(None, f"the source split has no {wanted}")
-    need = int(used.sum())
-    rounds = -(-need // pool.size)
-    walk = np.concatenate([digits_rng.permutation(pool) for _ in range(rounds)])[:need]
-    digit_index = np.full((n, d), -1, dtype=np.int64)
-    digit_index[used] = walk
-    u = start_rng.random((n, d, 3))
-    start = np.ascontiguousarray(u[..., :2])
-    theta = u[..., 2] * (2 * np.pi)
-    bounce = bounce_rng.random((n, t, d)) if config.motion == "stochastic" else None
-    return RandomDraws(digit_index, start, theta, bounce)
+from .draws import RandomDraws
 
 
 def trajectories(
-    config: GeneratorConfig,
-    start: np.ndarray,
-    theta: np.ndarray,
-    bounce: np.ndarray | None = None,
-    block: int = 4096,
+    config: GeneratorConfig, draws: RandomDraws, block: int = 4096
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Move every digit of every sequence at once (a loop over frames only).
+    """Move every digit of the drawn sequences at once (a loop over frames only).
 
-    ``start`` float64 (N, D, 2) as (y, x), ``theta`` float64 (N, D); ``bounce`` (N, T, D)
-    uniforms in [0, 1) for the stochastic model. Returns ``positions`` int32 (N, T, D, 2) as
-    (top, left) and ``velocity`` float64 (N, T, D, 2) as (vy, vx) used to reach each frame.
-    Sets of more than 4 blocks are moved ``block`` sequences at a time, which bounds the
-    working memory (the result is the same: every sequence moves independently).
+    Returns ``positions`` int32 (n, T, D, 2) as (top, left) and ``velocity`` float64
+    (n, T, D, 2) as (vy, vx) (see the module docstring for each model's convention). More than
+    4 blocks of sequences are moved ``block`` at a time, which bounds the working memory (the
+    result is the same: every sequence moves independently). Unused slots are moved too
+    (callers zero them).
     """
-    n, d = theta.shape
-    if config.motion == "stochastic" and bounce is None:
-        raise ValueError("the stochastic model needs bounce draws")
+    n, d = draws.theta.shape
     if n <= 4 * block:
-        return _move(config, start, theta, bounce)
+        return _move(config, draws)
     positions = np.empty((n, config.frames, d, 2), dtype=np.int32)
     velocity = np.empty((n, config.frames, d, 2), dtype=np.float64)
     for a in range(0, n, block):
         b = min(n, a + block)
-        pos, vel = _move(config, start[a:b], theta[a:b], None if bounce is None else bounce[a:b])
-        positions[a:b] = pos
-        velocity[a:b] = vel
+        positions[a:b], velocity[a:b] = _move(config, draws.select(a, b))
     return positions, velocity
 
 
-def _move(
-    config: GeneratorConfig, start: np.ndarray, theta: np.ndarray, bounce: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray]:
-    n, d = theta.shape
+def _move(config: GeneratorConfig, draws: RandomDraws) -> tuple[np.ndarray, np.ndarray]:
+    if config.motion == "tfds":
+        return tfds_move(config, draws.start, draws.direction)
+    if config.motion in ("svg", "svg-deterministic"):
+        return _svg_move(config, draws)
+    n, d = draws.theta.shape
     frames, step, travel = config.frames, config.step_length, config.travel
-    p = np.array(start, dtype=np.float64)  # (n, D, 2): (y, x), updated in place
-    v = np.stack([np.sin(theta), np.cos(theta)], axis=-1)  # (n, D, 2): (vy, vx)
+    p = np.array(draws.start, dtype=np.float64)  # (n, D, 2): (y, x), updated in place
+    v = draws.direction.copy()  # (n, D, 2): (vy, vx)
     flat_p = p.reshape(-1)
     v_bits = v.view(np.uint64)
     # filled frame by frame in time-major order (contiguous writes), transposed at the end
@@ -146,11 +90,59 @@ def _move(
             if config.motion == "original":
                 _flip_signs(v_bits, low | high)
             else:
-                assert bounce is not None
-                _new_directions(v, low, high, bounce[:, t])
+                assert draws.bounce is not None
+                _new_directions(v, low, high, draws.bounce[:, t])
         np.multiply(p, travel, out=move)
         positions[t] = move  # float -> int32 truncates, as int(36 * y)
     return _sequence_major(positions), _sequence_major(velocity)
+
+
+def tfds_move(
+    config: GeneratorConfig, start: np.ndarray, direction: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """TFDS's closed form for (n, D, 2) starts and unit directions (see the module docstring).
+
+    Returns positions int32 (n, T, D, 2) and velocity float64 (n, T, D, 2): the direction,
+    its sign flipped on the folded-back half of each period.
+    """
+    t = np.arange(config.frames, dtype=np.float32)[None, :, None, None]
+    v = direction.astype(np.float32) * np.float32(config.step_length)
+    p = start.astype(np.float32)[:, None] + v[:, None] * t  # float32, as TFDS
+    p = p % np.float32(2)
+    back = p > 1
+    p = np.minimum(np.float32(2) - p, p)
+    positions = np.rint(p * np.float32(config.travel)).astype(np.int32)
+    velocity = np.where(back, -direction[:, None], direction[:, None])
+    return positions, velocity
+
+
+def _svg_move(config: GeneratorConfig, draws: RandomDraws) -> tuple[np.ndarray, np.ndarray]:
+    assert draws.pixel_start is not None and draws.pixel_velocity is not None
+    n, d = draws.theta.shape
+    frames, travel = config.frames, config.travel
+    s = draws.pixel_start.astype(np.int64)  # (n, D, 2): (y, x)
+    v = draws.pixel_velocity.astype(np.int64)
+    redraw = draws.redraw
+    positions = np.empty((n, frames, d, 2), dtype=np.int32)
+    velocity = np.empty((n, frames, d, 2), dtype=np.int64)
+    for t in range(frames):
+        for axis in (0, 1):  # y first, then x, as SVG
+            other = 1 - axis
+            pos = s[..., axis]
+            low, high = pos < 0, pos >= travel
+            pos[low] = 0
+            pos[high] = travel - 1
+            hit = low | high
+            if redraw is None:  # svg-deterministic: flip
+                v[..., axis][hit] *= -1
+            else:
+                away = redraw[:, t, :, 2 * axis].astype(np.int64)
+                v[..., axis] = np.where(low, away, np.where(high, -away, v[..., axis]))
+                v[..., other] = np.where(hit, redraw[:, t, :, 2 * axis + 1], v[..., other])
+        positions[:, t] = s
+        velocity[:, t] = v
+        s += v
+    return positions, velocity / (config.step_length * travel)
 
 
 def _flip_signs(bits: np.ndarray, where: np.ndarray) -> None:
@@ -177,10 +169,20 @@ def _new_directions(v: np.ndarray, low: np.ndarray, high: np.ndarray, u: np.ndar
     if hit.size == 0:
         return
     low, high = low.reshape(-1, 2)[hit], high.reshape(-1, 2)[hit]
-    ny = low[:, 0].astype(np.int8) - high[:, 0]  # inward normal, components -1, 0 or 1
-    nx = low[:, 1].astype(np.int8) - high[:, 1]
-    width = np.where((ny != 0) & (nx != 0), np.pi / 2, np.pi)
-    angle = np.arctan2(ny, nx) + (u.reshape(-1)[hit] - 0.5) * width
+    normal = low.astype(np.int64) - high  # inward normal, components -1, 0 or 1
     flat = v.reshape(-1, 2)
-    flat[hit, 0] = np.sin(angle)
-    flat[hit, 1] = np.cos(angle)
+    for k, (ny, nx), r in zip(hit.tolist(), normal.tolist(), u.reshape(-1)[hit].tolist(),
+                              strict=True):
+        flat[k] = new_direction(ny, nx, r)
+
+
+def new_direction(ny: int, nx: int, u: float) -> tuple[float, float]:
+    """(vy, vx): a direction uniform over those pointing away from walls with inward normal
+    (ny, nx) (a half circle, or a quarter circle in a corner), from one uniform ``u`` in
+    [0, 1). Computed in float64 with :mod:`math` (exactly the same in every code path); the
+    tangent directions at the ends of the range (``u == 0``) are replaced by the middle."""
+    width = math.pi / 2 if ny and nx else math.pi
+    if u == 0.0:
+        u = 0.5
+    angle = math.atan2(ny, nx) + (u - 0.5) * width
+    return math.sin(angle), math.cos(angle)

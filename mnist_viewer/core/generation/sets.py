@@ -1,6 +1,9 @@
 """Generated sequence sets: ground truth + source digits, frames rendered on demand.
 
-:func:`generate` makes one from a :class:`GeneratorConfig` and a dataset.
+:func:`generate` makes one from a :class:`GeneratorConfig` and a dataset. Nothing is drawn up
+front: the random draws, motion and ground truth of a range of sequences are computed when
+that range is shown or saved (per block, see :mod:`.draws`), so a set of any size opens at
+once and uses memory in proportion to what is being worked on.
 """
 
 from __future__ import annotations
@@ -19,8 +22,19 @@ from ..ground_truth import GroundTruth
 from ..sequences import SequenceSet
 from ..sources.datasets import Dataset, load_dataset
 from .config import GeneratorConfig
+from .draws import BLOCK, GENERATOR_VERSION, digit_pool, draw
+from .lazy import LazyGroundTruth
 from .render import render, render_frame
+from .resize import ResizedDigits
+from .truth import check_digits
 from .truth import ground_truth as make_ground_truth
+
+
+def truth_block(config: GeneratorConfig) -> int:
+    """Sequences per cached ground-truth block: about 1 M frame-slots, a multiple of BLOCK
+    (only a cache size: the ground truth does not depend on it)."""
+    per_sequence = config.frames * config.num_slots
+    return BLOCK * max(1, min(16, (2**20 // per_sequence) // BLOCK))
 
 
 class GeneratedSequenceSet(SequenceSet):
@@ -34,19 +48,48 @@ class GeneratedSequenceSet(SequenceSet):
 
     def __init__(
         self,
-        ground_truth: GroundTruth,
+        ground_truth: GroundTruth | None,
         digits: np.ndarray,
         generator_config: GeneratorConfig,
         source: dict[str, Any] | None = None,
         cache_size: int = 16,
+        labels: np.ndarray | None = None,
     ) -> None:
+        """``ground_truth`` None: computed lazily from ``generator_config`` (with a seed),
+        ``digits`` (M, h, w) uint8 and their ``labels`` (M,); digits of another size than
+        ``digit_size`` are resized as they are first used (:mod:`.resize`). Otherwise the
+        given ``ground_truth`` over ``digits`` (already of the right size)."""
         cfg = generator_config
-        config = {**cfg.to_dict(), "source": dict(source or {}), "version": __version__}
+        config = {**cfg.to_dict(), "source": dict(source or {}), "version": __version__,
+                  "generator_version": GENERATOR_VERSION}
+        truth: GroundTruth | LazyGroundTruth
+        if ground_truth is None:
+            if labels is None:
+                raise ValueError("a lazily generated set needs the digits' labels")
+            images = np.asarray(digits)
+            resized = None
+            if images.ndim == 3 and images.shape[1:] != (cfg.digit_size, cfg.digit_size):
+                resized = ResizedDigits(images, cfg.digit_size)
+                digits = resized.images
+                config["source"]["resized_from"] = list(images.shape[1:])
+            check_digits(cfg, np.asarray(digits))
+            pool = digit_pool(cfg, labels)
+
+            def compute(a: int, b: int) -> GroundTruth:
+                draws = draw(cfg, labels, a, b, pool=pool)
+                if resized is not None:
+                    resized.ensure(draws.digit_index)
+                return make_ground_truth(cfg, digits, labels, draws)
+
+            truth = LazyGroundTruth(cfg.num_sequences, cfg.frames, cfg.num_slots, compute,
+                                    truth_block(cfg))
+        else:
+            truth = ground_truth
         super().__init__(
-            ground_truth.num_sequences, ground_truth.num_frames, cfg.canvas_size,
-            cfg.canvas_size, ground_truth, config,
+            truth.num_sequences, truth.num_frames, cfg.canvas_size,
+            cfg.canvas_size, truth, config,  # type: ignore[arg-type]
         )
-        self.ground_truth: GroundTruth = ground_truth
+        self.ground_truth: GroundTruth = truth  # type: ignore[assignment]
         self.digits = digits
         self.generator_config = cfg
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
@@ -56,10 +99,19 @@ class GeneratedSequenceSet(SequenceSet):
     def render_into(self, start: int, stop: int, out: np.ndarray | None = None) -> np.ndarray:
         """Render sequences ``start:stop`` into ``out`` (any (n, T, H, W) uint8 view with
         contiguous rows, e.g. a transposed (T, n, H, W) buffer) or a new array."""
+        start, stop = int(start), int(stop)
         return render(
-            self.ground_truth, self.digits, int(start), int(stop),
+            self.ground_truth_for(start, stop), self.digits, 0, stop - start,
             self.generator_config.combine, out=out, size=self.height,
         )
+
+    def ground_truth_for(self, start: int, stop: int) -> GroundTruth:
+        """The :class:`GroundTruth` of sequences ``start:stop`` only: O(stop - start) time
+        and memory (``.ground_truth`` is a lazy stand-in; see :mod:`.lazy`)."""
+        gt = self.ground_truth
+        if isinstance(gt, LazyGroundTruth):
+            return gt.range(start, stop)
+        return gt.select(slice(int(start), int(stop)))
 
     def chunk(self, start: int, stop: int) -> np.ndarray:
         start, stop = int(start), int(stop)
@@ -91,12 +143,13 @@ class GeneratedSequenceSet(SequenceSet):
         if cached is not None:
             return cached[t]
         return render_frame(
-            self.ground_truth, self.digits, index, t, self.generator_config.combine, self.height
+            self.ground_truth_for(index, index + 1), self.digits, 0, t,
+            self.generator_config.combine, self.height,
         )
 
 
 def generate(config: GeneratorConfig, dataset: Dataset | None = None) -> GeneratedSequenceSet:
-    """A new lazy set: ground truth now (milliseconds), frames when asked for.
+    """A new lazy set: nothing drawn yet; ground truth and frames when asked for (O(1)).
 
     ``dataset`` defaults to ``load_dataset(None, config.split)``; when one is given, its split
     is the one recorded. Without a seed in ``config`` a random one is chosen and recorded.
@@ -108,12 +161,12 @@ def generate(config: GeneratorConfig, dataset: Dataset | None = None) -> Generat
     if dataset is None:
         dataset = load_dataset(None, config.split)
     config = replace(config.with_seed(), split=dataset.split)
-    try:
-        truth = make_ground_truth(config, dataset.images, dataset.labels)
-    except DataError as exc:
-        raise DataError(dataset.provenance, exc.problem) from None
     source = {
         "name": dataset.name, "provenance": dataset.provenance, "split": dataset.split,
         "format": dataset.format, "num_images": len(dataset),
     }
-    return GeneratedSequenceSet(truth, dataset.images, config, source)
+    try:
+        return GeneratedSequenceSet(None, dataset.images, config, source,
+                                    labels=dataset.labels)
+    except DataError as exc:
+        raise DataError(dataset.provenance, exc.problem) from None

@@ -17,7 +17,8 @@ import numpy.random  # loaded now, not on the first generation (it takes a few m
 from ..errors import DataError
 from ..ground_truth import GroundTruth
 from .config import GeneratorConfig
-from .motion import RandomDraws, draw, trajectories
+from .draws import RandomDraws, draw
+from .motion import trajectories
 
 
 def _ink_rows_cols(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -137,33 +138,39 @@ class _InkBoxTable:
 _ink_table = _InkBoxTable()
 
 
-def ground_truth(
-    config: GeneratorConfig,
-    images: np.ndarray,
-    labels: np.ndarray,
-    draws: RandomDraws | None = None,
-) -> GroundTruth:
-    """The complete ground truth of a set from the source split's images and labels."""
-    images = np.asarray(images)
+def check_digits(config: GeneratorConfig, images: np.ndarray) -> None:
+    """Raise :class:`DataError` unless ``images`` are (M, digit_size, digit_size)."""
     if images.ndim != 3 or images.shape[1:] != (config.digit_size, config.digit_size):
         raise DataError(
             None,
             f"the source digits are {'x'.join(map(str, images.shape[1:]))} but the generator "
             f"is set to {config.digit_size}x{config.digit_size}",
         )
-    if draws is None:
-        draws = draw(config, labels)
+
+
+def assemble(
+    config: GeneratorConfig,
+    draws: RandomDraws,
+    positions: np.ndarray,
+    velocity: np.ndarray,
+    labels: np.ndarray,
+    digit_boxes: np.ndarray,
+) -> GroundTruth:
+    """The :class:`GroundTruth` of drawn sequences from their motion (n, T, D, 2) and the ink
+    boxes (n, D, 4) of their digits (anything for unused slots): unused slots zeroed."""
     used = draws.used
-    positions, velocity = trajectories(config, draws.start, draws.theta, draws.bounce)
     if not used.all():
         positions[~np.broadcast_to(used[:, None, :], positions.shape[:3])] = 0
         velocity[~np.broadcast_to(used[:, None, :], velocity.shape[:3])] = 0.0
     safe_index = np.where(used, draws.digit_index, 0)
-    digit_boxes = _ink_table.lookup(images, safe_index)
     boxes = frame_boxes(positions, digit_boxes, used, config.canvas_size)
     digit_labels = np.where(used, np.asarray(labels)[safe_index].astype(np.int16), -1)
     digit_labels = digit_labels.astype(np.int16)
-    start = np.where(used[..., None], draws.start, 0.0)
+    if draws.pixel_start is not None:  # svg models: the integer start, normalised
+        start = draws.pixel_start / float(config.travel)
+    else:
+        start = draws.start
+    start = np.where(used[..., None], start, 0.0)
     return GroundTruth(
         labels=digit_labels,
         digit_index=draws.digit_index.copy(),
@@ -172,3 +179,27 @@ def ground_truth(
         velocity=velocity,
         boxes=boxes,
     )
+
+
+def ground_truth(
+    config: GeneratorConfig,
+    images: np.ndarray,
+    labels: np.ndarray,
+    draws: RandomDraws | None = None,
+    start: int = 0,
+    stop: int | None = None,
+) -> GroundTruth:
+    """The ground truth of sequences ``start:stop`` (default: the whole set) from the source
+    split's images (M, h, w) uint8 and labels (M,); ``draws`` (of exactly those sequences)
+    are drawn when not given. Time and memory are O(stop - start), whatever the set's size.
+
+    Raises :class:`DataError` if the digits are not ``digit_size`` square or the class filter
+    leaves no digit.
+    """
+    images = np.asarray(images)
+    check_digits(config, images)
+    if draws is None:
+        draws = draw(config, labels, start, stop)
+    positions, velocity = trajectories(config, draws)
+    digit_boxes = _ink_table.lookup(images, np.where(draws.used, draws.digit_index, 0))
+    return assemble(config, draws, positions, velocity, labels, digit_boxes)

@@ -34,14 +34,22 @@ from ..widgets import spin_box as _spin
 DEFAULT_SEQUENCES = 10_000  # as many as the released mnist_test_seq.npy (the set is lazy)
 GENERATE_KEYS = QKeySequence("Ctrl+R")
 MOTION_LABELS = {"original": "Original (bounce)", "reflect": "Reflect", "stochastic":
-                 "Stochastic (SVG)"}
+                 "Stochastic", "tfds": "TFDS", "svg": "SVG (stochastic)",
+                 "svg-deterministic": "SVG (deterministic)"}
 MOTION_TIPS = {
     "original": "Original: the bounce of Srivastava et al. (2015): at an edge the position is "
                 "clamped (the overshoot is lost) and the direction flipped on that axis",
     "reflect": "Reflect: exact reflection at the edges, the overshoot is mirrored back "
                "(as TensorFlow Datasets' moving sequences)",
-    "stochastic": "Stochastic: a new random direction at each bounce, pointing back into the "
-                  "canvas, as in SVG (Denton & Fergus 2018)",
+    "stochastic": "Stochastic: a new random direction at each bounce, uniform over those "
+                  "pointing back into the canvas",
+    "tfds": "TFDS: TensorFlow Datasets' image_as_moving_sequence: frame 0 at the start, "
+            "reflection by folding, positions rounded",
+    "svg": "SVG: Stochastic Moving MNIST of Denton & Fergus (2018): whole-pixel speeds "
+           "-4..4, a new random velocity at each wall, 32-pixel digits; SVG sums overlapping "
+           "digits (choose combine 'sum' for its exact frames)",
+    "svg-deterministic": "SVG deterministic: SVG's whole-pixel model, flipped at the walls "
+                         "(Denton & Fergus 2018); choose combine 'sum' for its exact frames",
 }
 COMBINE_TIPS = {
     "max": "max: where digits overlap, the brighter pixel wins (as the original)",
