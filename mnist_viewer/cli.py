@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from .core.errors import Cancelled, DataError
 from .version import __version__
 
-COMMANDS = ("info", "generate", "export", "stats")
+COMMANDS = ("info", "generate", "export", "stats", "evaluate", "review")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -35,7 +35,7 @@ def _gui_parser() -> argparse.ArgumentParser:
         help="show the window, save a PNG of it to OUT.png and exit",
     )
     parser.add_argument(
-        "--view", choices=("main", "grid", "stats"), default="main",
+        "--view", choices=("main", "grid", "stats", "review"), default="main",
         help="with --screenshot: which window to capture (default: main)",
     )
     parser.add_argument(
@@ -71,7 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args_list and args_list[0] in COMMANDS:
         args = command_parser().parse_args(args_list)
         try:
-            return int(args.func(args) or 0)
+            code = int(args.func(args) or 0)
+            if code or not getattr(args, "gui", False):
+                return code
+            from .ui.app import run_gui  # `review`: checked in the terminal, shown in the GUI
+
+            return run_gui(args)
         except BrokenPipeError:  # e.g. `mnist-viewer stats … | head`: the reader has gone
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0

@@ -1,0 +1,220 @@
+"""The video-prediction metrics of the Moving MNIST literature, per frame, chunked.
+
+Conventions (as OpenSTL's ``openstl/core/metrics.py`` computes them, restated, not copied):
+intensities are in [0, 1]; for a predicted frame P and its truth Y (H×W),
+
+* **MSE** = Σ over pixels of (P − Y)², **MAE** = Σ |P − Y| (summed over the frame, not averaged:
+  OpenSTL averages over sequences and frames and sums over C×H×W), on the prediction as given;
+* **PSNR** = 10·log10(1 / mean over pixels of (P − Y)²), ``inf`` for identical frames;
+* **SSIM** = scikit-image ``structural_similarity(P, Y, data_range=1.0)`` with its defaults
+  (7×7 uniform window, K1 = 0.01, K2 = 0.03, sample covariance, the mean over the window
+  centres at least 3 pixels from the border), vectorised here over a chunk of frames;
+* PSNR and SSIM use the prediction clipped to [0, 1] (OpenSTL clips before them);
+* set figures are means over sequences and frames (an ``inf`` PSNR makes the mean ``inf``, as
+  in OpenSTL); per-step curves are means over sequences at each future step.
+
+Everything is computed in float64. Whole sets are read chunk by chunk (bounded memory).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..jobs import Cancel, Progress, check_cancel, report
+
+METRICS = ("mse", "mae", "psnr", "ssim")
+"""The metrics, in the order tables and curves show them."""
+LOWER_IS_BETTER = {"mse": True, "mae": True, "psnr": False, "ssim": False}
+CHUNK_PIXELS = 1 << 20  # pixels of a chunk of frames: about 8 MB per float64 temporary
+SSIM_WINDOW = 7  # scikit-image's default win_size (gaussian_weights=False)
+SSIM_K1, SSIM_K2 = 0.01, 0.03
+
+
+class PredictionPairs(Protocol):
+    """What :func:`evaluate` reads: N sequences of K future steps of truth and prediction."""
+
+    num_sequences: int
+    steps: int
+    height: int
+    width: int
+
+    def chunk(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """(truth, prediction) of sequences start:stop, each float32 (n, K, H, W) in [0, 1]."""
+        ...
+
+
+@dataclass(frozen=True)
+class FrameMetrics:
+    """Metrics of each frame: ``mse``, ``mae``, ``psnr``, ``ssim`` each float64 (N, K)."""
+
+    mse: np.ndarray
+    mae: np.ndarray
+    psnr: np.ndarray
+    ssim: np.ndarray
+
+    def get(self, name: str) -> np.ndarray:
+        """The (N, K) table of metric ``name`` (one of :data:`METRICS`)."""
+        if name not in METRICS:
+            raise KeyError(name)
+        return np.asarray(getattr(self, name))
+
+    @property
+    def num_sequences(self) -> int:
+        return int(self.mse.shape[0])
+
+    @property
+    def steps(self) -> int:
+        return int(self.mse.shape[1])
+
+    def overall(self) -> dict[str, float]:
+        """Set figures: each metric's mean over sequences and frames."""
+        return {name: _mean(self.get(name)) for name in METRICS}
+
+    def per_step(self) -> dict[str, np.ndarray]:
+        """Per-step curves: each metric's mean over sequences, float64 (K,)."""
+        return {name: _mean_axis(self.get(name), 0) for name in METRICS}
+
+    def per_sequence(self) -> dict[str, np.ndarray]:
+        """Each sequence's mean over its frames, float64 (N,)."""
+        return {name: _mean_axis(self.get(name), 1) for name in METRICS}
+
+    def as_json(self) -> dict[str, Any]:
+        """``{"num_sequences", "steps", "metrics": {...}, "per_step": {...: [K]}}``; a
+        non-finite PSNR (identical frames) is ``None`` (JSON ``null``)."""
+        return {
+            "num_sequences": self.num_sequences,
+            "steps": self.steps,
+            "metrics": {k: json_number(v) for k, v in self.overall().items()},
+            "per_step": {k: [json_number(x) for x in v] for k, v in self.per_step().items()},
+        }
+
+
+def json_number(value: float) -> float | None:
+    """``value`` as a JSON number, ``None`` for inf/NaN (JSON has neither)."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _mean(values: np.ndarray) -> float:
+    if values.size == 0:
+        return math.nan
+    with np.errstate(invalid="ignore"):
+        return float(np.mean(values))
+
+
+def _mean_axis(values: np.ndarray, axis: int) -> np.ndarray:
+    if values.shape[axis] == 0:
+        return np.full(values.shape[1 - axis], math.nan)
+    with np.errstate(invalid="ignore"):
+        return np.mean(values, axis=axis)
+
+
+def _window_sums(a: np.ndarray, size: int) -> np.ndarray:
+    """Sums over every size×size window lying inside each (H, W) frame of ``a`` (m, H, W).
+
+    ``size`` shifted adds per axis: contiguous and exact enough (no running-sum drift).
+    """
+    _m, h, w = a.shape
+    rows = a[:, : h - size + 1].copy()
+    for i in range(1, size):
+        rows += a[:, i : h - size + 1 + i]
+    out = rows[:, :, : w - size + 1].copy()
+    for j in range(1, size):
+        out += rows[:, :, j : w - size + 1 + j]
+    return out
+
+
+def ssim_frames(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """SSIM of each frame pair, float64 (m,), for frames (m, H, W) in [0, 1] (H, W >= 7).
+
+    Equals scikit-image's ``structural_similarity(p, t, data_range=1.0)`` on each pair (its
+    defaults: 7×7 uniform window, sample covariance, mean over the centres 3 pixels from the
+    border, which are exactly the windows lying inside the frame, so no padding is involved).
+    The prediction is used as given: clip it first (:func:`frame_metrics` does).
+    """
+    x = np.asarray(pred, dtype=np.float64)
+    y = np.asarray(truth, dtype=np.float64)
+    if x.ndim != 3 or x.shape != y.shape:
+        raise ValueError(f"frames must be two (m, H, W) arrays, not {x.shape} and {y.shape}")
+    if min(x.shape[1:]) < SSIM_WINDOW:
+        raise ValueError(f"SSIM needs frames of at least {SSIM_WINDOW}×{SSIM_WINDOW} pixels")
+    n_px = SSIM_WINDOW * SSIM_WINDOW
+    cov_norm = n_px / (n_px - 1.0)
+    ux = _window_sums(x, SSIM_WINDOW) / n_px
+    uy = _window_sums(y, SSIM_WINDOW) / n_px
+    uxx = _window_sums(x * x, SSIM_WINDOW) / n_px
+    uyy = _window_sums(y * y, SSIM_WINDOW) / n_px
+    uxy = _window_sums(x * y, SSIM_WINDOW) / n_px
+    vx = cov_norm * (uxx - ux * ux)
+    vy = cov_norm * (uyy - uy * uy)
+    vxy = cov_norm * (uxy - ux * uy)
+    c1, c2 = SSIM_K1**2, SSIM_K2**2  # data_range = 1
+    num = (2 * ux * uy + c1) * (2 * vxy + c2)
+    den = (ux * ux + uy * uy + c1) * (vx + vy + c2)
+    return np.mean(num / den, axis=(1, 2))
+
+
+def frame_metrics(truth: np.ndarray, pred: np.ndarray) -> FrameMetrics:
+    """Metrics of each frame of (n, K, H, W) truth and prediction (floats in [0, 1]).
+
+    Returns float64 (n, K) tables; MSE/MAE on ``pred`` as given, PSNR/SSIM on ``pred``
+    clipped to [0, 1] (see the module doc for the conventions and their source).
+    Raises ValueError if the shapes differ.
+    """
+    truth = np.asarray(truth)
+    pred = np.asarray(pred)
+    if truth.shape != pred.shape or truth.ndim != 4:
+        raise ValueError(f"truth and prediction must both be (n, K, H, W), not {truth.shape} "
+                         f"and {pred.shape}")
+    n, k, h, w = truth.shape
+    y = truth.reshape(n * k, h, w).astype(np.float64)
+    p = pred.reshape(n * k, h, w).astype(np.float64)
+    diff = p - y
+    mse = np.einsum("ijk,ijk->i", diff, diff)
+    mae = np.abs(diff, out=diff).sum(axis=(1, 2))
+    np.clip(p, 0.0, 1.0, out=p)
+    diff = np.subtract(p, y, out=diff)
+    mean_sq = np.einsum("ijk,ijk->i", diff, diff) / (h * w)
+    with np.errstate(divide="ignore"):
+        psnr = np.where(mean_sq == 0, np.inf, -10.0 * np.log10(np.where(mean_sq == 0, 1, mean_sq)))
+    ssim = ssim_frames(p, y)
+    shape = (n, k)
+    return FrameMetrics(mse.reshape(shape), mae.reshape(shape), psnr.reshape(shape),
+                        ssim.reshape(shape))
+
+
+def chunk_sequences(steps: int, height: int, width: int, pixels: int = CHUNK_PIXELS) -> int:
+    """How many sequences of ``steps`` frames of height×width go in one chunk (at least 1)."""
+    return max(1, pixels // max(1, steps * height * width))
+
+
+def evaluate(
+    pairs: PredictionPairs,
+    *,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+    chunk_pixels: int = CHUNK_PIXELS,
+) -> FrameMetrics:
+    """Metrics of every predicted frame of a set, read ``pairs.chunk`` by chunk.
+
+    Memory stays bounded by about 15 float64 copies of one chunk of ``chunk_pixels`` pixels
+    (about 120 MB by default) plus the (N, K) tables, whatever the size of the set. Reports
+    ``progress(sequences done, N)``; raises :class:`~mnist_viewer.core.errors.Cancelled`.
+    """
+    n, k = int(pairs.num_sequences), int(pairs.steps)
+    step = chunk_sequences(k, pairs.height, pairs.width, chunk_pixels)
+    tables = {name: np.empty((n, k), dtype=np.float64) for name in METRICS}
+    report(progress, 0, n)
+    for start in range(0, n, step):
+        check_cancel(cancel)
+        stop = min(n, start + step)
+        truth, pred = pairs.chunk(start, stop)
+        part = frame_metrics(truth, pred)
+        for name in METRICS:
+            tables[name][start:stop] = part.get(name)
+        report(progress, stop, n)
+    return FrameMetrics(**tables)
