@@ -37,10 +37,14 @@ SSIM_K1, SSIM_K2 = 0.01, 0.03
 class PredictionPairs(Protocol):
     """What :func:`evaluate` reads: N sequences of K future steps of truth and prediction."""
 
-    num_sequences: int
-    steps: int
-    height: int
-    width: int
+    @property
+    def num_sequences(self) -> int: ...
+    @property
+    def steps(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+    @property
+    def width(self) -> int: ...
 
     def chunk(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
         """(truth, prediction) of sequences start:stop, each float32 (n, K, H, W) in [0, 1]."""

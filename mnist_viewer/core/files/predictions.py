@@ -370,8 +370,12 @@ def open_pair(
     """
     from .reading import open_sequences
 
+    layouts: dict[str, str] = {}
+
     def load(path: str | os.PathLike[str]) -> FrameSource:
-        return sequence_frames(open_sequences(path, layout), str(Path(path).expanduser()))
+        seqset = open_sequences(path, layout)
+        layouts[Path(path).name] = seqset.layout
+        return sequence_frames(seqset, str(Path(path).expanduser()))
 
     whole, guess = load(truth), load(pred)
     _check_size(whole)
@@ -388,6 +392,7 @@ def open_pair(
     if inputs is not None:
         context = load(inputs)
         _check_match(whole, context, "the inputs", same_frames=False)
+    notes += [f"{name}: {found} layout" for name, found in layouts.items()]
     for source in (whole, guess) + ((context,) if context is not None else ()):
         if source.eight_bit:
             notes.append(f"{Path(source.path).name}: 8-bit values, divided by 255")
