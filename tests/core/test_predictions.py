@@ -66,7 +66,8 @@ def test_predrnn_folder_splits_context_and_prediction(tmp_path: Path, whole: np.
     np.testing.assert_allclose(pred, pred_u8 / 255.0, atol=1e-7)
     np.testing.assert_allclose(ps.context(2, 3)[0], whole[2, :10] / 255.0, atol=1e-7)
     ours = evaluate(ps).overall()
-    ref = openstl_metric(pred_u8[:, :, None] / np.float32(255), whole[:, 10:, None] / np.float32(255))
+    scale = np.float32(255)
+    ref = openstl_metric(pred_u8[:, :, None] / scale, whole[:, 10:, None] / scale)
     assert ours["mse"] == pytest.approx(ref["mse"], rel=1e-5)
     assert ours["ssim"] == pytest.approx(ref["ssim"], abs=1e-6)
 
