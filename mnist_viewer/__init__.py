@@ -4,6 +4,20 @@ The package root is a facade: it re-exports the small public API and imports not
 Modules inside the package never import it (they read the version from :mod:`.version`).
 """
 
+from typing import Any
+
 from .version import __version__
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "view"]
+
+
+def view(data: Any = None, *, truth: Any = None, pred: Any = None, inputs: Any = None,
+         block: bool | None = None) -> Any:
+    """Open the viewer on an array or path, or the review window on ``truth``/``pred``.
+
+    See :func:`mnist_viewer.ui.api.view` (imported here only when called, so that
+    ``import mnist_viewer`` stays light: no Qt, no numpy).
+    """
+    from .ui.api import view as _view
+
+    return _view(data, truth=truth, pred=pred, inputs=inputs, block=block)
