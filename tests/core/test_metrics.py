@@ -44,7 +44,8 @@ class Pairs:
 
 
 def check_against_openstl(truth: np.ndarray, pred: np.ndarray) -> FrameMetrics:
-    result = evaluate(Pairs(truth, pred), chunk_pixels=3 * truth.shape[1] * 64 * 64)
+    result = evaluate(Pairs(truth, pred), chunk_pixels=2 * truth.shape[1] * 64 * 64,
+                      read_pixels=3 * truth.shape[1] * 64 * 64)
     ours = result.overall()
     ref = openstl_metric(pred[:, :, None], truth[:, :, None])
     for name in ("mse", "mae", "psnr", "ssim"):
@@ -118,7 +119,7 @@ def test_evaluate_reports_progress_and_cancels() -> None:
     truth = rng.random((10, 2, 16, 16), dtype=np.float32)
     seen: list[tuple[int, int]] = []
     evaluate(Pairs(truth, truth * 0.5), progress=lambda d, t: seen.append((d, t)),
-             chunk_pixels=3 * 2 * 16 * 16)
+             chunk_pixels=2 * 16 * 16, read_pixels=3 * 2 * 16 * 16)
     assert seen[0] == (0, 10) and seen[-1] == (10, 10) and len(seen) == 5
     with pytest.raises(Cancelled):
         evaluate(Pairs(truth, truth), cancel=lambda: True)

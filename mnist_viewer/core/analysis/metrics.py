@@ -29,7 +29,8 @@ from ..jobs import Cancel, Progress, check_cancel, report
 METRICS = ("mse", "mae", "psnr", "ssim")
 """The metrics, in the order tables and curves show them."""
 LOWER_IS_BETTER = {"mse": True, "mae": True, "psnr": False, "ssim": False}
-CHUNK_PIXELS = 1 << 18  # pixels of a chunk of frames: 2 MB per float64 buffer (cache-sized)
+CHUNK_PIXELS = 1 << 15  # pixels computed at once: 256 KB per float64 buffer, cache-sized
+READ_PIXELS = 1 << 22  # pixels read at once: 16 MB of float32 per array
 SSIM_WINDOW = 7  # scikit-image's default win_size (gaussian_weights=False)
 SSIM_K1, SSIM_K2 = 0.01, 0.03
 
@@ -249,25 +250,30 @@ def evaluate(
     progress: Progress | None = None,
     cancel: Cancel | None = None,
     chunk_pixels: int = CHUNK_PIXELS,
+    read_pixels: int = READ_PIXELS,
 ) -> FrameMetrics:
     """Metrics of every predicted frame of a set, read ``pairs.chunk`` by chunk.
 
-    Memory stays bounded by about 10 float64 buffers of one chunk of ``chunk_pixels`` pixels
-    (about 20 MB by default, reused from chunk to chunk) plus the (N, K) tables, whatever
-    the size of the set. Reports
+    Sequences are read about ``read_pixels`` pixels at a time and computed on in blocks of
+    about ``chunk_pixels`` (small enough for the CPU caches: the buffers are reused). Memory
+    stays bounded by one read chunk (16 MB per array by default) plus about 10 float64
+    buffers of one block and the (N, K) tables, whatever the size of the set. Reports
     ``progress(sequences done, N)``; raises :class:`~mnist_viewer.core.errors.Cancelled`.
     """
     n, k = int(pairs.num_sequences), int(pairs.steps)
-    step = chunk_sequences(k, pairs.height, pairs.width, chunk_pixels)
+    h, w = int(pairs.height), int(pairs.width)
+    block = chunk_sequences(k, h, w, chunk_pixels)
+    step = max(block, chunk_sequences(k, h, w, read_pixels) // block * block)
     tables = {name: np.empty((n, k), dtype=np.float64) for name in METRICS}
-    work = _Workspace(min(n, step) * k, int(pairs.height), int(pairs.width)) if n else None
+    work = _Workspace(min(n, block) * k, h, w) if n else None
     report(progress, 0, n)
     for start in range(0, n, step):
         check_cancel(cancel)
         stop = min(n, start + step)
         truth, pred = pairs.chunk(start, stop)
-        part = frame_metrics(truth, pred, work)
-        for name in METRICS:
-            tables[name][start:stop] = part.get(name)
+        for i in range(0, stop - start, block):
+            part = frame_metrics(truth[i:i + block], pred[i:i + block], work)
+            for name in METRICS:
+                tables[name][start + i:start + i + len(part.mse)] = part.get(name)
         report(progress, stop, n)
     return FrameMetrics(**tables)
