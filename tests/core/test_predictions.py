@@ -139,3 +139,13 @@ def test_evaluate_bad_folder_is_one_line_exit_2(tmp_path: Path,
     assert main(["evaluate", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "not a predictions folder" in err and err.count("\n") == 1
+
+
+def test_review_checks_its_inputs_before_any_window(tmp_path: Path, whole: np.ndarray,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    np.save(tmp_path / "truth.npy", whole[:, 10:])
+    np.save(tmp_path / "pred.npy", whole[:2, 10:])
+    assert main(["review", "--truth", str(tmp_path / "truth.npy"), "--pred",
+                 str(tmp_path / "pred.npy"), "--layout", "torchvision"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "truth.npy" in err and "pred.npy" in err

@@ -14,6 +14,7 @@ from ..app import application, process_until
 from .window import ReviewWindow
 
 SCREENSHOT_SIZE = (1200, 780)
+METRICS_TIMEOUT = 600.0  # seconds: the whole-set metrics of a large set take a while
 
 
 def _fail(message: str) -> int:
@@ -51,7 +52,7 @@ def _screenshot(app: QApplication, window: ReviewWindow, args: argparse.Namespac
     window.error_reported.connect(errors.append)
     window.resize(*SCREENSHOT_SIZE)
     window.show()
-    if not process_until(lambda: errors or window.is_ready()):
+    if not process_until(lambda: errors or window.is_ready(), timeout=METRICS_TIMEOUT):
         return _fail("timed out waiting for the metrics")
     if errors:
         return _fail(errors[0])
