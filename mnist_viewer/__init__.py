@@ -14,7 +14,7 @@ from .version import __version__
 if TYPE_CHECKING:
     from .core.generation.dataset import MovingMNIST
 
-__all__ = ["MovingMNIST", "__version__"]
+__all__ = ["MovingMNIST", "__version__", "view"]
 
 
 def __getattr__(name: str) -> Any:
@@ -23,3 +23,15 @@ def __getattr__(name: str) -> Any:
 
         return MovingMNIST
     raise AttributeError(f"module 'mnist_viewer' has no attribute {name!r}")
+
+
+def view(data: Any = None, *, truth: Any = None, pred: Any = None, inputs: Any = None,
+         block: bool | None = None) -> Any:
+    """Open the viewer on an array or path, or the review window on ``truth``/``pred``.
+
+    See :func:`mnist_viewer.ui.api.view` (imported here only when called, so that
+    ``import mnist_viewer`` stays light: no Qt, no numpy).
+    """
+    from .ui.api import view as _view
+
+    return _view(data, truth=truth, pred=pred, inputs=inputs, block=block)

@@ -25,7 +25,7 @@ from pathlib import Path
 from .core.errors import Cancelled, DataError
 from .version import __version__
 
-COMMANDS = ("info", "generate", "export", "stats")
+COMMANDS = ("info", "generate", "export", "stats", "evaluate", "review")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -42,7 +42,7 @@ def _gui_parser() -> argparse.ArgumentParser:
         help="show the window, save a PNG of it to OUT.png and exit",
     )
     parser.add_argument(
-        "--view", choices=("main", "grid", "stats"), default="main",
+        "--view", choices=("main", "grid", "stats", "review"), default="main",
         help="with --screenshot: which window to capture (default: main)",
     )
     parser.add_argument(
@@ -122,7 +122,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError:  # not the main thread (tests call main() from threads)
             previous = None
         try:
-            return int(args.func(args) or 0)
+            code = int(args.func(args) or 0)
+            if code or not getattr(args, "gui", False):
+                return code
+            from .ui.app import run_gui  # `review`: checked in the terminal, shown in the GUI
+
+            return run_gui(args)
         except BrokenPipeError:  # e.g. `mnist-viewer stats … | head`: the reader has gone
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0

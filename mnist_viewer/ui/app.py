@@ -95,6 +95,10 @@ def play_first_content(window) -> None:  # type: ignore[no-untyped-def]
 
 def run_gui(args: argparse.Namespace) -> int:
     """Open the main window (and PATH); with ``--screenshot`` save a PNG of it and exit."""
+    if getattr(args, "command", None) == "review" or getattr(args, "view", None) == "review":
+        from .review.launch import run_review  # predictions beside the truth
+
+        return run_review(args)
     if _no_display():
         if not getattr(args, "screenshot", None):
             return _fail("no display found (set DISPLAY, or QT_QPA_PLATFORM=offscreen)")

@@ -24,6 +24,7 @@ from PyQt6.QtWidgets import (
 )
 
 from ...core.errors import DataError
+from ...core.files.predictions import predictions_kind
 from ...core.jobs import check_cancel
 from ...core.sources import download
 from ...core.sources.datasets import Dataset
@@ -282,6 +283,24 @@ class MainWindow(QMainWindow):
         if path:
             self.open_sequences(path, OPEN_FILTERS.get(chosen))
 
+    def choose_predictions(self) -> None:
+        """File › Open Predictions…: an OpenSTL ``saved/`` or PredRNN iteration folder."""
+        path = QFileDialog.getExistingDirectory(self, "Open predictions folder")
+        if path:
+            self.open_predictions(path)
+
+    def open_predictions(self, path: str | Path) -> QWidget | None:
+        """Open the review window on a predictions folder (one line on a bad folder)."""
+        from ..review.window import open_review
+
+        try:
+            review = open_review(path, self)
+        except DataError as exc:
+            self.report_error(str(exc))
+            return None
+        self._tools[f"review:{path}"] = review
+        return review
+
     def _choose_panel_path(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "MNIST Folder",
                                                 self.settings.last_dir("datasets"))
@@ -396,7 +415,10 @@ class MainWindow(QMainWindow):
         paths = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()] if mime else []
         if paths:
             event.acceptProposedAction()  # type: ignore[union-attr]
-            self.open_path(paths[0])
+            if predictions_kind(paths[0]) is not None:  # a results folder: review it
+                self.open_predictions(paths[0])
+            else:
+                self.open_path(paths[0])
 
     # --- settings and closing ------------------------------------------------------------------
     def _restore_settings(self) -> None:

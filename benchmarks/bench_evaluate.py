@@ -1,0 +1,87 @@
+"""``evaluate`` against OpenSTL's per-frame Python loop, on the same arrays, in one run.
+
+The arrays: N sequences × 10 predicted frames of 64×64 float32 (default N = 10,000, the size
+of OpenSTL's Moving MNIST test set), truth from generated Moving MNIST, prediction a blurred,
+noisy copy reaching outside [0, 1]. The baseline restates OpenSTL's ``metric()`` (MSE/MAE over
+the arrays, then the prediction clipped, then a loop over every frame calling scikit-image's
+``structural_similarity`` and the per-frame PSNR). Ours is
+:func:`mnist_viewer.core.analysis.metrics.evaluate` reading the same arrays chunk by chunk.
+CPU time (``time.process_time``) is reported besides wall time: the machine is shared.
+
+    python benchmarks/bench_evaluate.py [N]
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+
+import numpy as np
+from skimage.metrics import structural_similarity
+
+from mnist_viewer.core.analysis.metrics import evaluate
+from mnist_viewer.core.generation import GeneratorConfig, generate
+from mnist_viewer.core.sources.datasets import embedded_dataset
+
+TARGET = 5.0
+
+
+def openstl_loop(pred: np.ndarray, true: np.ndarray) -> dict[str, float]:
+    """OpenSTL's metric() rules on (N, T, H, W), its frame-by-frame loop for SSIM and PSNR."""
+    out = {"mse": float(np.mean((pred - true) ** 2, axis=(0, 1)).sum()),
+           "mae": float(np.mean(np.abs(pred - true), axis=(0, 1)).sum())}
+    pred = np.minimum(np.maximum(pred, 0), 1)
+    ssim = psnr = 0.0
+    for b in range(pred.shape[0]):
+        for f in range(pred.shape[1]):
+            ssim += structural_similarity(pred[b, f], true[b, f], data_range=1.0)
+            mse = np.mean((pred[b, f].astype(np.float32) - true[b, f].astype(np.float32)) ** 2)
+            psnr += float("inf") if mse == 0 else 20.0 * np.log10(1.0 / np.sqrt(mse))
+    n = pred.shape[0] * pred.shape[1]
+    out["ssim"], out["psnr"] = ssim / n, psnr / n
+    return out
+
+
+class Pairs:
+    def __init__(self, truth: np.ndarray, pred: np.ndarray) -> None:
+        self.truth, self.pred = truth, pred
+        self.num_sequences, self.steps, self.height, self.width = truth.shape
+
+    def chunk(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.truth[start:stop], self.pred[start:stop]
+
+
+def timed(fn):  # type: ignore[no-untyped-def]
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    frames = generate(GeneratorConfig(num_sequences=n, frames=10, seed=1),
+                      embedded_dataset("test")).chunk(0, n)
+    truth = frames.astype(np.float32) / 255
+    rng = np.random.default_rng(0)
+    pred = (0.5 * truth + 0.25 * (np.roll(truth, 1, -1) + np.roll(truth, 1, -2))
+            + rng.normal(0, 0.05, truth.shape).astype(np.float32))
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ours, w1, c1 = timed(lambda: evaluate(Pairs(truth, pred)).overall())
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ref, w0, c0 = timed(lambda: openstl_loop(pred, truth))
+    same = all(abs(ours[k] - ref[k]) <= 1e-5 * max(1.0, abs(ref[k])) for k in ref)
+    print(f"{n} sequences x 10 predicted frames of 64x64 (float32, {truth.nbytes / 1e6:.0f} MB "
+          "each array)")
+    print(f"OpenSTL per-frame loop (restated) : wall {w0:8.2f} s  cpu {c0:8.2f} s")
+    print(f"evaluate (chunked, vectorised)    : wall {w1:8.2f} s  cpu {c1:8.2f} s")
+    print(f"ratio (cpu)                       : {c0 / c1:8.1f}x  (target >= {TARGET:.0f}x: "
+          f"{'met' if c0 / c1 >= TARGET else 'NOT met'})")
+    print(f"same numbers (rel 1e-5)           : {same}  "
+          + " ".join(f"{k}={ours[k]:.6g}/{ref[k]:.6g}" for k in ("mse", "mae", "psnr", "ssim")))
+    print(f"peak RSS growth during evaluate   : {max(0.0, rss1 - rss0):.0f} MB "
+          f"(inputs in memory: {2 * truth.nbytes / 1e6:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()

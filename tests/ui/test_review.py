@@ -1,0 +1,110 @@
+"""The review window on real prediction files: rows, sync with the player, curves computed in
+a worker, the ranked table, exports, and opening it from the main window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PyQt6.QtCore import Qt
+
+from mnist_viewer.core.analysis.metrics import evaluate
+from mnist_viewer.core.files.predictions import open_predictions
+
+from ..core.prediction_files import write_openstl
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from mnist_viewer.core.generation import GeneratorConfig, generate
+    from mnist_viewer.core.sources.datasets import embedded_dataset
+
+    whole = generate(GeneratorConfig(num_sequences=6, frames=20, seed=11),
+                     embedded_dataset("test")).chunk(0, 6)
+    return write_openstl(tmp_path_factory.mktemp("openstl"), whole / np.float32(255), 10)
+
+
+@pytest.fixture
+def review(qtbot, saved):  # type: ignore[no-untyped-def]
+    from mnist_viewer.ui.review.window import ReviewWindow
+
+    win = ReviewWindow(open_predictions(saved))
+    win.message_boxes = False
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+    assert not win.workers.is_busy()
+
+
+def test_rows_are_labelled_and_future_steps_numbered(review) -> None:  # type: ignore[no-untyped-def]
+    assert review.canvas.row_labels() == ["Context", "Ground truth", "Prediction", "Error"]
+    assert review.canvas.column_labels() == [f"t+{k}" for k in range(1, 11)]
+    assert review.model.num_frames == 20  # the player runs over context + future
+
+
+def test_canvas_follows_the_player_and_clicks_set_the_frame(qtbot, review) -> None:  # type: ignore[no-untyped-def]
+    review.model.set_frame(12)
+    assert review.canvas.frame == 12 and "t+3" in review.caption.text()
+    qtbot.waitUntil(lambda: review.canvas.cell_rect(4) is not None)
+    rect = review.canvas.cell_rect(4)
+    qtbot.mouseClick(review.canvas, Qt.MouseButton.LeftButton, pos=rect.center())
+    assert review.model.frame_index == 4 and review.canvas.frame == 4
+    review.model.step(1)
+    assert review.canvas.frame == 5
+
+
+def test_whole_set_curves_and_ranked_table_come_from_a_worker(qtbot, review, saved) -> None:  # type: ignore[no-untyped-def]
+    job = review.workers.current("evaluate")
+    assert job is not None or review.is_ready()  # submitted to the pool, not computed inline
+    qtbot.waitUntil(review.is_ready, timeout=60_000)
+    expected = evaluate(open_predictions(saved))
+    np.testing.assert_allclose(review.curves.curve_data("set", "mse"), expected.per_step()["mse"])
+    table = review.table_model
+    assert table.rowCount() == 6
+    per_seq = expected.per_sequence()["mse"]
+    ranked = [table.sequence_at(r) for r in range(6)]
+    assert ranked == list(np.argsort(-per_seq, kind="stable"))  # worst first
+    table.sort(4, Qt.SortOrder.DescendingOrder)  # SSIM, worst (lowest) first
+    ssim = expected.per_sequence()["ssim"]
+    assert table.sequence_at(0) == int(np.argmin(ssim))
+    # the shown sequence's own curve
+    seq = review.model.sequence_index
+    np.testing.assert_allclose(review.curves.curve_data("sequence", "mse"), expected.mse[seq])
+
+
+def test_clicking_a_table_row_shows_that_sequence(qtbot, review) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(review.is_ready, timeout=60_000)
+    row = 2
+    target = review.table_model.sequence_at(row)
+    view = review.table
+    rect = view.visualRect(review.table_model.index(row, 1))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert review.model.sequence_index == target
+    np.testing.assert_array_equal(review.current_frames()[1],
+                                  review.predictions.chunk(target, target + 1)[0][0])
+
+
+def test_exports_strip_png_svg_and_gif(qtbot, review, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    png = review.export_strip(tmp_path / "strip.png", scale=2)
+    with Image.open(png) as image:
+        width, height = image.size
+    assert width > 10 * 128 and height > 4 * 128  # 10 columns, 4 rows of 128-pixel frames
+    svg = review.export_strip(tmp_path / "strip.svg", scale=1).read_text()
+    assert svg.startswith("<svg") and "data:image/png;base64," in svg
+    gif = review.export_gif(tmp_path / "rows.gif")
+    with Image.open(gif) as image:
+        assert image.n_frames == 20
+
+
+def test_main_window_opens_predictions_and_reports_bad_folders(window, saved, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert window.menus.open_predictions.text() == "Open &Predictions…"
+    review = window.open_predictions(saved)
+    assert review is not None and review.predictions.num_sequences == 6
+    assert window.open_predictions(tmp_path) is None
+    assert "not a predictions folder" in window.test_errors[-1]
+    review.close()
