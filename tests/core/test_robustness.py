@@ -348,7 +348,9 @@ def test_cli_non_zip_npz_is_not_a_pickle_message(tmp_path, capsys) -> None:
 def test_layout_choices_are_the_sequence_layouts() -> None:
     from mnist_viewer.commands import inputs
 
-    assert inputs.LAYOUT_CHOICES is sequence_files.LAYOUTS
+    # reading accepts every layout the core reads (a superset of those it writes)
+    assert inputs.LAYOUT_CHOICES is sequence_files.READABLE_LAYOUTS
+    assert set(sequence_files.LAYOUTS) <= set(inputs.LAYOUT_CHOICES)
 
 
 # ----------------------------------------------------------------------- 8. --workers
