@@ -17,9 +17,10 @@ from mnist_viewer.core.sequences import ArraySequenceSet
 
 
 def moving_frames(t: int = 12, size: int = 32, seed: int = 0) -> np.ndarray:
-    """A bright square moving over a dark noisy background: realistic content, all grey levels."""
+    """A bright square moving over a still, dark, noisy background (one per seed): realistic
+    content (neighbouring frames alike, sequences not), many grey levels."""
     rng = np.random.default_rng(seed)
-    frames = rng.integers(0, 40, (t, size, size), dtype=np.uint8)
+    frames = np.repeat(rng.integers(0, 40, (1, size, size), dtype=np.uint8), t, axis=0)
     for k in range(t):
         y, x = (2 + k) % (size - 8), (3 + 2 * k) % (size - 8)
         frames[k, y:y + 8, x:x + 8] = 200 + k
@@ -198,3 +199,38 @@ def test_hdf5_bad_input_is_one_line_naming_file_and_dataset(tmp_path: Path) -> N
     assert "x_train" in str(err.value) and "bad.h5" in str(err.value)
     with pytest.raises(DataError, match="strings"):
         hdf5.frames_key(path, "strings")
+
+
+def test_media_sets_open_each_kind_with_the_right_counts(tmp_path: Path) -> None:
+    from mnist_viewer.core.files import media_sets
+
+    frames = moving_frames(t=9)
+    gif = enc.write_gif(tmp_path / "one.gif", frames, fps=10)
+    seqs = media_sets.open_media_sequences(gif)
+    assert (seqs.num_sequences, seqs.num_frames, seqs.height, seqs.width) == (1, 9, 32, 32)
+    np.testing.assert_array_equal(seqs.sequence(0), frames)
+    assert seqs.config["source"]["fps"] == pytest.approx(10)
+    folder = enc.write_png_frames(tmp_path / "frames", frames)
+    assert media_sets.media_kind_of(folder) == "frame-folder"
+    np.testing.assert_array_equal(media_sets.open_media_sequences(folder).sequence(0), frames)
+    info = media_sets.describe_media(gif)
+    assert info["recognised_as"] == "animation" and info["frames"] == 9
+
+
+def test_hdf5_sequences_layout_and_values_from_content(tmp_path: Path) -> None:
+    h5py = pytest.importorskip("h5py")
+    from mnist_viewer.core.files import media_sets
+
+    nt = np.stack([moving_frames(t=10, seed=s) for s in range(4)])  # (N, T, H, W)
+    nt[:, :, 0, 1] = np.arange(4)[:, None] + 1  # marker: sequence number
+    path = tmp_path / "s.h5"
+    with h5py.File(path, "w") as f:
+        f["tn"] = nt.transpose(1, 0, 2, 3)
+        f["nt_float"] = nt.astype(np.float32) / 255
+        f["nt_channel"] = nt[:, :, None]
+    for key in ("tn", "nt_float", "nt_channel"):
+        seqs = media_sets.open_hdf5_sequences(path, key)
+        assert (seqs.num_sequences, seqs.num_frames) == (4, 10), key
+        np.testing.assert_array_equal(seqs.chunk(1, 3), nt[1:3], err_msg=key)
+    one = media_sets.open_hdf5_sequences(path, "tn")
+    assert one.config["source"]["layout_decided_by"] == "content"
