@@ -114,7 +114,8 @@ class Hdf5SequenceSet(SequenceSet):
                  mapping: tuple[float, float] | None, config: dict[str, Any]) -> None:
         n, t, h, w = shape
         super().__init__(n, t, h, w, config=config)
-        self.array, self.time_first, self.channel, self.mapping = array, time_first, channel, mapping
+        self.array, self.time_first = array, time_first
+        self.channel, self.mapping = channel, mapping
         self.layout = "hdf5"
 
     def chunk(self, start: int, stop: int) -> np.ndarray:
