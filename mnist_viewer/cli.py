@@ -10,10 +10,12 @@ exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from .core.errors import Cancelled, DataError
 from .version import __version__
@@ -60,6 +62,21 @@ def command_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _warnings_on_stderr() -> Iterator[None]:
+    """The package's logged warnings (a source skipped, the embedded subset used) as one
+    ``mnist-viewer: warning: ...`` line each on stderr while a subcommand runs."""
+    logger = logging.getLogger("mnist_viewer")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("mnist-viewer: warning: %(message)s"))
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+
+
 def _fail(message: str) -> int:
     print(f"mnist-viewer: error: {message}", file=sys.stderr)
     return 2
@@ -71,7 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args_list and args_list[0] in COMMANDS:
         args = command_parser().parse_args(args_list)
         try:
-            return int(args.func(args) or 0)
+            with _warnings_on_stderr():
+                return int(args.func(args) or 0)
         except BrokenPipeError:  # e.g. `mnist-viewer stats … | head`: the reader has gone
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0

@@ -16,7 +16,7 @@ from ...version import __version__
 from ..errors import DataError
 from ..ground_truth import GroundTruth
 from ..sequences import SequenceSet
-from ..sources.datasets import Dataset, load_dataset
+from ..sources.datasets import EMBEDDED_NOTE, Dataset, load_dataset
 from .config import GeneratorConfig
 from .render import render, render_frame
 from .truth import ground_truth as make_ground_truth
@@ -111,4 +111,6 @@ def generate(config: GeneratorConfig, dataset: Dataset | None = None) -> Generat
         "name": dataset.name, "provenance": dataset.provenance, "split": dataset.split,
         "format": dataset.format, "num_images": len(dataset),
     }
+    if dataset.is_embedded:  # never to pass for MNIST in a file's settings
+        source.update(embedded=True, note=EMBEDDED_NOTE)
     return GeneratedSequenceSet(truth, dataset.images, config, source)

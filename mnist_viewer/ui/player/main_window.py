@@ -199,7 +199,10 @@ class MainWindow(QMainWindow):
         frame = self.model.frame_index if keep_frame else 0
         self.model.set_sequence_set(content.seqset, 0, frame)
         self.setWindowTitle(f"{content.title.split(' · ')[0]} — mnist-viewer")
-        self.status.show_info(content.title)
+        if content.warnings:
+            self.status.show_warning(" · ".join(content.warnings), content.title)
+        else:
+            self.status.show_info(content.title)
         config = content.seqset.config or {}
         self.panel.show_seed(None if content.is_stream else config.get("seed"))  # files too
         self._update_enabled()
