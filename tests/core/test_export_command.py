@@ -127,7 +127,11 @@ def test_default_grid_page_to_avi(tmp_path, seq_file, source, capsys, lossless) 
     # 4x4 cells of 64 px with 1-px separators: 259x259, odd; padded to 260x260.
     out = tmp_path / "grid.avi"
     assert main(seq_file, "--out", out, "--grid", "4x4", *(["--lossless"] * lossless)) == 0
-    assert capsys.readouterr().out.split() == [str(out)]
+    printed = capsys.readouterr()
+    assert printed.out.split() == [str(out)]
+    assert printed.err == (f"mnist-viewer: warning: {out}: 259x259 frames written as 260x260, "
+                           "padded with the background at the right/bottom (video needs even "
+                           "sizes)\n")
     cap = cv2.VideoCapture(str(out))
     got = []
     while (read := cap.read())[0]:

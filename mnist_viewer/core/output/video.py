@@ -11,6 +11,7 @@ at the bottom with the background (pixel value 0, through the colour map if ther
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +30,9 @@ from .frames import (
     output_frames,
 )
 
+log = logging.getLogger("mnist_viewer.output")
+"""Where a writer says it padded odd frames (WARNING; the CLI prints it on stderr)."""
+
 AVI_CODECS = {"mjpg": "MJPG", "ffv1": "FFV1"}
 """AVI codec names accepted by :func:`write_avi` → OpenCV FourCC."""
 
@@ -46,6 +50,14 @@ def _background(table: np.ndarray | None, channels: int) -> np.ndarray | int:
     if table is not None:
         return table[0]
     return np.zeros(3, np.uint8) if channels == 3 else 0
+
+
+def _note_padding(path: Path, height: int, width: int) -> None:
+    """Say (``log``, WARNING) that frames of height×width are padded to :func:`even_size`."""
+    out_h, out_w = even_size(height, width)
+    if (out_h, out_w) != (height, width):
+        log.warning("%s", f"{path}: {width}x{height} frames written as {out_w}x{out_h}, padded "
+                    "with the background at the right/bottom (video needs even sizes)")
 
 
 def _padded_frames(
@@ -125,6 +137,7 @@ def write_avi(
         finally:
             writer.release()
         _confirm_video(path, work, t, size)
+    _note_padding(path, h * scale, w * scale)
     return path
 
 
@@ -155,8 +168,8 @@ def _confirm_video(path: Path, work: Path, count: int, size: tuple[int, int]) ->
         got = ", ".join(f"{w}x{h}" for w, h in sorted(sizes))
         raise DataError(path, f"the video written decodes back at another size: {got} "
                         f"instead of {size[0]}x{size[1]} ({decoded} of {count} frames read)")
-    raise DataError(path, f"the video written decodes back as {decoded} frames instead of "
-                    f"{count} (of {size[0]}x{size[1]}): the file is incomplete")
+    raise DataError(path, f"the video written decodes back as {decoded} of its {count} frames "
+                    f"({size[0]}x{size[1]}): the file is incomplete")
 
 
 def write_mp4(
@@ -210,4 +223,5 @@ def write_mp4(
         except (OSError, RuntimeError) as exc:
             raise DataError(path, f"ffmpeg failed: {exc}") from None
         _confirm_video(path, work, t, (out_w, out_h))
+    _note_padding(path, h * scale, w * scale)
     return path
