@@ -14,12 +14,14 @@ number (130 for SIGINT, 143 for SIGTERM).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import logging
 import os
 import signal
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .core.errors import Cancelled, DataError
@@ -65,6 +67,21 @@ def command_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"{__package__}.commands.{name}")
         module.register(subparsers)
     return parser
+
+
+@contextlib.contextmanager
+def _warnings_on_stderr() -> Iterator[None]:
+    """The package's logged warnings (a source skipped, the embedded subset used) as one
+    ``mnist-viewer: warning: ...`` line each on stderr while a subcommand runs."""
+    logger = logging.getLogger("mnist_viewer")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("mnist-viewer: warning: %(message)s"))
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
 
 
 def _fail(message: str) -> int:
@@ -122,7 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError:  # not the main thread (tests call main() from threads)
             previous = None
         try:
-            code = int(args.func(args) or 0)
+            with _warnings_on_stderr():
+                code = int(args.func(args) or 0)
             if code or not getattr(args, "gui", False):
                 return code
             from .ui.app import run_gui  # `review`: checked in the terminal, shown in the GUI

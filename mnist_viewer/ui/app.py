@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -104,6 +105,9 @@ def run_gui(args: argparse.Namespace) -> int:
             return _fail("no display found (set DISPLAY, or QT_QPA_PLATFORM=offscreen)")
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no screen
     app = application()
+    # The data-source warnings (a source skipped, the embedded subset) go to the status bar
+    # (Content.warnings), not to Python's last-resort handler on stderr.
+    logging.getLogger("mnist_viewer").addHandler(logging.NullHandler())
     from .player.main_window import MainWindow  # after the QApplication, like every widget
 
     window = MainWindow()

@@ -20,12 +20,14 @@ from ..core.generation import generate
 from ..core.jobs import Cancel, Progress, check_cancel, report
 from ..core.output.overlays import labels_text
 from ..core.sequences import ArraySequenceSet, SequenceSet
-from ..core.sources.datasets import SPLITS, Dataset, load_dataset, open_dataset
+from ..core.sources.datasets import EMBEDDED_NOTE, SPLITS, Dataset, load_dataset, open_dataset
 
 MODES = ("moving", "single", "stream")
 MODE_LABELS = {"moving": "Moving MNIST", "single": "Single digit", "stream": "Digit stream",
                "file": "Sequence file"}
 SOURCE_KINDS = ("auto", "embedded", "cache", "keras", "path")
+EMBEDDED_WARNING = ("Embedded subset (2,000 train and 500 test digits), not the full MNIST: "
+                    "File › Download MNIST… or File › Open Dataset…")
 SOURCE_LABELS = {"auto": "Default (first available)", "embedded": "Embedded subset",
                  "cache": "Downloaded MNIST", "keras": "Keras (TensorFlow)",
                  "path": "Folder or file"}
@@ -66,6 +68,15 @@ class Content:
     frame_labels: np.ndarray | None = None  # stream mode: the label of each frame
     note: str = ""  # a file read on weak evidence or with values mapped: said in the status bar
     swap_layout: str | None = None  # the file's layout with sequences and frames swapped
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the user must know about the digits shown, one line each: sources skipped on
+        the way, and that the embedded subset is not the full MNIST."""
+        if self.dataset is None:
+            return ()
+        notes = tuple(w for w in self.dataset.warnings if w != EMBEDDED_NOTE)
+        return (EMBEDDED_WARNING, *notes) if self.dataset.is_embedded else notes
 
     @property
     def is_stream(self) -> bool:

@@ -13,7 +13,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from .widgets import ERROR_COLOUR
+from .widgets import ERROR_COLOUR, WARNING_COLOUR
 
 
 class StatusBar(QStatusBar):
@@ -70,6 +70,13 @@ class StatusBar(QStatusBar):
         self.last_error = message
         self.info.setText(f"<span style='color:{ERROR_COLOUR}'>⚠ {_escape(message)}</span>")
         self.info.setToolTip(message)
+
+    def show_warning(self, warning: str, text: str = "") -> None:
+        """A warning (e.g. digits from the embedded subset) before ``text``, until the next
+        message; the tooltip holds both in full."""
+        line = f"⚠ {_escape(warning)}" + (f" · {_escape(text)}" if text else "")
+        self.info.setText(f"<span style='color:{WARNING_COLOUR}'>{line}</span>")
+        self.info.setToolTip("\n".join(filter(None, (warning, text))))
 
     def show_info(self, text: str) -> None:
         self.info.setText(_escape(text))

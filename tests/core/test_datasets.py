@@ -162,3 +162,107 @@ def test_download_cache_comes_before_the_keras_cache(tmp_path: Path, mnist_dir: 
     test = load_dataset(None, "test")
     assert test.provenance == str(cache) and len(test) == 10000
     assert len(load_dataset("cache", "train")) == 60000
+
+
+# --- sources found by the program never block; sources named by the user are errors ---------
+
+
+def _fill_download_cache(mnist_dir: Path) -> Path:
+    from mnist_viewer.core.sources import download
+
+    cache = download.mnist_cache_path()  # under the isolated MNIST_VIEWER_CACHE of the test
+    cache.mkdir(parents=True)
+    for gz in mnist_dir.glob("*-ubyte.gz"):
+        (cache / gz.name[:-3]).write_bytes(gzip.decompress(gz.read_bytes()))
+    return cache
+
+
+def _truncated_keras_cache(mnist_dir: Path) -> tuple[Path, bytes]:
+    """A Keras cache mnist.npz cut in half, as a failed download leaves it."""
+    keras = datasets.keras_cache_file()
+    keras.parent.mkdir(parents=True)
+    _make_npz(keras, mnist_dir)
+    data = keras.read_bytes()[:5000]
+    keras.write_bytes(data)
+    return keras, data
+
+
+def test_a_truncated_keras_cache_is_skipped_with_a_warning(
+    mnist_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    keras, data = _truncated_keras_cache(mnist_dir)
+    test = load_dataset(None, "test")
+    assert test.is_embedded and test.provenance == "embedded subset"  # the next source
+    skipped, embedded = test.warnings
+    assert skipped.startswith(f"the Keras cache {keras} is skipped: ") and "\n" not in skipped
+    assert embedded == datasets.EMBEDDED_NOTE and "--data PATH" in embedded
+    assert [r.getMessage() for r in caplog.records] == [skipped, embedded]
+    assert all(r.levelname == "WARNING" for r in caplog.records)
+    assert keras.read_bytes() == data  # never deleted or changed
+
+
+def test_a_damaged_download_cache_is_skipped_for_the_keras_cache(mnist_dir: Path) -> None:
+    cache = _fill_download_cache(mnist_dir)
+    labels = cache / "t10k-labels-idx1-ubyte"
+    labels.write_bytes(labels.read_bytes()[:-100])  # fails the size and SHA-256 checks
+    keras = datasets.keras_cache_file()
+    keras.parent.mkdir(parents=True)
+    arrays = _make_npz(keras, mnist_dir)
+    test = load_dataset(None, "test")
+    assert test.provenance == str(keras)  # the next source in the order
+    np.testing.assert_array_equal(test.images, arrays["x_test"])
+    [warning] = test.warnings
+    assert warning.startswith(f"the download cache {cache} is skipped") and "SHA-256" in warning
+    with pytest.raises(DataError, match="incomplete or damaged"):
+        load_dataset("cache", "test")  # named: an error
+
+
+def test_a_download_cache_that_does_not_open_is_skipped(mnist_dir: Path) -> None:
+    cache = _fill_download_cache(mnist_dir)
+    images = cache / "train-images-idx3-ubyte"
+    with open(images, "r+b") as fh:  # same size, broken IDX header
+        fh.write(b"\xff\xff\xff\xff")
+    train = load_dataset(None, "train")
+    assert train.is_embedded
+    assert any(w.startswith(f"the download cache {cache}") for w in train.warnings)
+    assert images.stat().st_size == 47_040_016  # left as it is
+
+
+def test_a_broken_source_the_user_named_is_an_error(
+    tmp_path: Path, mnist_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "mnist.npz"
+    broken.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(DataError) as info:
+        load_dataset(broken, "train")
+    assert info.value.path == str(broken)
+    monkeypatch.setenv("MNIST_VIEWER_DATA", str(broken))
+    with pytest.raises(DataError, match=r"named by \$MNIST_VIEWER_DATA"):
+        load_dataset(None, "train")
+    _fill_download_cache(mnist_dir)  # a good source further down does not hide the error
+    with pytest.raises(DataError):
+        load_dataset(None, "train")
+
+
+def test_real_mnist_found_by_itself_has_no_warning(mnist_dir: Path) -> None:
+    _fill_download_cache(mnist_dir)
+    test = load_dataset(None, "test")
+    assert test.warnings == () and not test.is_embedded and test.name == "mnist"
+
+
+def test_the_embedded_subset_always_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    for source in (None, "embedded", "auto"):
+        caplog.clear()
+        d = load_dataset(source, "test")
+        assert d.is_embedded and d.warnings == (datasets.EMBEDDED_NOTE,)
+        assert caplog.records[-1].getMessage() == datasets.EMBEDDED_NOTE
+
+
+def test_generated_config_records_the_embedded_subset(mnist_dir: Path) -> None:
+    from mnist_viewer.core.generation import GeneratorConfig, generate
+
+    config = GeneratorConfig(num_sequences=2, frames=3, seed=1)
+    source = generate(config, load_dataset(None, "train")).config["source"]
+    assert source["embedded"] is True and source["note"] == datasets.EMBEDDED_NOTE
+    real = generate(config, load_dataset(mnist_dir, "train")).config["source"]
+    assert "embedded" not in real and real["name"] == "mnist"

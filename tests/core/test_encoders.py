@@ -272,6 +272,50 @@ def test_avi_writer_that_cannot_open_raises_data_error(tmp_path, frames, monkeyp
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("codec", ["ffv1", "mjpg"])
+@pytest.mark.parametrize(("h", "w"), [(259, 259), (64, 63), (63, 64), (1, 1), (3, 5)])
+def test_avi_at_odd_sizes_is_padded_with_the_background(tmp_path, frames, codec, h, w) -> None:
+    # Odd sides: OpenCV alone would drop the last row/column (258x258 for the 4x4 grid page).
+    src = np.resize(frames, (T, h, w)) if h > 64 or w > 64 else frames[:, :h, :w]
+    src = np.ascontiguousarray(src)
+    got = decode_avi(enc.write_avi(tmp_path / "odd.avi", src, codec=codec))
+    assert got.shape == (T, h + h % 2, w + w % 2, 3)
+    if codec == "ffv1":  # lossless: every pixel, the padding black
+        np.testing.assert_array_equal(got[:, :h, :w, 1], src)
+        assert not got[:, h:].any() and not got[:, :, w:].any()
+    elif min(h, w) >= 16:
+        assert psnr(got[:, :h, :w, 1], src) >= 35.0
+
+
+def test_avi_odd_size_padding_takes_the_colour_map(tmp_path, frames) -> None:
+    src = np.ascontiguousarray(frames[:, :63, :61])
+    got = decode_avi(enc.write_avi(tmp_path / "c.avi", src, codec="ffv1", colormap="viridis"))
+    table = colormap("viridis")
+    assert got.shape == (T, 64, 62, 3)
+    np.testing.assert_array_equal(got[:, :63, :61], table[src])
+    assert (got[:, 63:] == table[0]).all() and (got[:, :, 61:] == table[0]).all()
+
+
+def test_even_size_and_the_scale(tmp_path, frames) -> None:
+    assert enc.even_size(259, 259) == (260, 260) and enc.even_size(64, 64) == (64, 64)
+    src = np.ascontiguousarray(frames[:, :21, :21])
+    got = decode_avi(enc.write_avi(tmp_path / "s.avi", src, codec="ffv1", scale=3))
+    assert got.shape == (T, 64, 64, 3)  # 63 → 64
+    np.testing.assert_array_equal(got[:, :63, :63, 0], blocky(src, 3))
+
+
+def test_avi_read_back_mismatch_says_what_it_is(tmp_path, frames, monkeypatch) -> None:
+    from mnist_viewer.core.output import video
+
+    monkeypatch.setattr(video, "even_size", lambda h, w: (h, w))  # as before the fix
+    src = np.ascontiguousarray(frames[:, :63, :63])
+    with pytest.raises(DataError) as info:
+        enc.write_avi(tmp_path / "odd.avi", src, codec="ffv1")
+    problem = info.value.problem
+    assert "62x62 instead of 63x63" in problem and "disk" not in problem
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_mp4_count_size_and_quality(tmp_path, frames) -> None:
     ffmpeg = pytest.importorskip("imageio_ffmpeg")
     path = enc.write_mp4(tmp_path / "seq.mp4", frames[:, :63, :61], fps=10)  # odd size: padded

@@ -120,6 +120,37 @@ def test_lossless_avi_sheet_and_folder(tmp_path, seq_file, source) -> None:
                                   source[1, 7])
 
 
+@pytest.mark.parametrize("lossless", [True, False])
+def test_default_grid_page_to_avi(tmp_path, seq_file, source, capsys, lossless) -> None:
+    import cv2
+
+    # 4x4 cells of 64 px with 1-px separators: 259x259, odd; padded to 260x260.
+    out = tmp_path / "grid.avi"
+    assert main(seq_file, "--out", out, "--grid", "4x4", *(["--lossless"] * lossless)) == 0
+    printed = capsys.readouterr()
+    assert printed.out.split() == [str(out)]
+    assert printed.err == (f"mnist-viewer: warning: {out}: 259x259 frames written as 260x260, "
+                           "padded with the background at the right/bottom (video needs even "
+                           "sizes)\n")
+    cap = cv2.VideoCapture(str(out))
+    got = []
+    while (read := cap.read())[0]:
+        got.append(read[1][..., 0])
+    cap.release()
+    frames = np.stack(got)
+    assert frames.shape == (T, 260, 260)
+    cells = np.full((T, 259, 259), 64, np.uint8)  # separators: the mosaic's gap grey
+    for k in range(16):  # 12 sequences: the last row of cells is empty (black)
+        r, c = divmod(k, 4)
+        cells[:, r * 65 : r * 65 + 64, c * 65 : c * 65 + 64] = source[k] if k < N else 0
+    if lossless:
+        np.testing.assert_array_equal(frames[:, :259, :259], cells)
+        assert not frames[:, 259:].any() and not frames[:, :, 259:].any()
+    else:
+        mse = np.mean((frames[:, :259, :259].astype(float) - cells) ** 2)
+        assert 10 * np.log10(255**2 / mse) > 30
+
+
 def test_captions_and_boxes_change_only_overlay_pixels(tmp_path, seq_file, source) -> None:
     from mnist_viewer.core.output.overlays import slot_rgb
 

@@ -110,3 +110,39 @@ def test_progress_bar_only_on_a_terminal():
     quiet(5, 10)
     quiet.close()
     assert hidden.getvalue() == ""
+
+
+def test_embedded_subset_warns_on_stderr_and_in_the_file(tmp_path, capsys):
+    out = tmp_path / "mnist_test_seq.npz"
+    assert main(["generate", "--out", str(out), "--num", "3", "--frames", "4", "--seed", "1",
+                 "--split", "test"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("mnist-viewer: warning: digits from the "
+                                                   "small embedded subset")
+    assert "--data PATH" in err and "Download MNIST" in err
+    assert main(["info", str(out), "--json"]) == 0
+    source = json.loads(capsys.readouterr().out)["config"]["source"]
+    assert source["embedded"] is True and source["name"] == "embedded-mnist"
+    assert "not the full MNIST" in source["note"]
+
+
+def test_a_broken_keras_cache_does_not_block_generate(tmp_path, capsys):
+    from mnist_viewer.core.sources.keras import keras_cache_file
+
+    keras = keras_cache_file()
+    keras.parent.mkdir(parents=True)
+    keras.write_bytes(b"PK\x03\x04" + bytes(100))  # a download cut short
+    out = tmp_path / "set.npz"
+    assert main(["generate", "--out", str(out), "--num", "2", "--frames", "3"]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2 and all(line.startswith("mnist-viewer: warning: ") for line in lines)
+    assert f"the Keras cache {keras} is skipped" in lines[0]
+    assert "embedded subset" in lines[1]
+    assert keras.read_bytes() == b"PK\x03\x04" + bytes(100)
+    assert open_sequences(out).num_sequences == 2
+
+
+def test_real_mnist_gives_no_warning(tmp_path, mnist_dir, capsys):
+    assert main(["generate", "--out", str(tmp_path / "s.npz"), "--num", "2", "--frames", "3",
+                 "--data", str(mnist_dir)]) == 0
+    assert capsys.readouterr().err == ""

@@ -178,3 +178,120 @@ def test_keras_cache_file_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     monkeypatch.delenv("KERAS_HOME")
     monkeypatch.setenv("HOME", str(tmp_path))
     assert keras_source.keras_cache_file("mnist") == tmp_path / ".keras" / "datasets" / "mnist.npz"
+
+
+# --- a cached mnist.npz Keras would delete ---------------------------------------------------
+
+
+class Keras3GetFile:
+    """``keras.datasets.mnist.load_data`` as Keras 3 runs it offline: ``get_file`` checks the
+    cached file's SHA-256 against the pinned one; on a mismatch it tries to download, fails,
+    **removes the file** and raises; otherwise it loads the file."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def load_data(self) -> object:
+        self.calls += 1
+        path = keras_source.keras_cache_file("mnist")
+        if not path.exists() or keras_source.file_sha256(path) != keras_source.KERAS_MNIST_SHA256:
+            if path.exists():
+                os.remove(path)  # what keras.utils.get_file does when the download fails
+            raise Exception("URL fetch failure on https://storage.googleapis.com/tensorflow/"
+                            "tf-keras-datasets/mnist.npz: None -- [Errno -3] offline")
+        with np.load(path, allow_pickle=False) as f:
+            return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+
+
+@pytest.fixture
+def keras3(monkeypatch: pytest.MonkeyPatch) -> Keras3GetFile:
+    fake = Keras3GetFile()
+    monkeypatch.setitem(sys.modules, "tensorflow", fake_tensorflow({"mnist": fake}))
+    return fake
+
+
+@pytest.fixture
+def rebuilt_npz(digits) -> tuple[Path, bytes]:
+    """A valid Keras-format mnist.npz rebuilt by hand in the Keras cache (another SHA-256)."""
+    (x_train, y_train), (x_test, y_test) = digits
+    path = keras_source.keras_cache_file("mnist")
+    path.parent.mkdir(parents=True)
+    np.savez(path, x_train=x_train, y_train=y_train.astype(np.uint8), x_test=x_test,
+             y_test=y_test.astype(np.uint8))
+    return path, path.read_bytes()
+
+
+def test_the_stand_in_deletes_like_keras(keras3, rebuilt_npz) -> None:
+    # The danger is real: handed to (this stand-in for) Keras, the user's file is gone.
+    path, _ = rebuilt_npz
+    with pytest.raises(Exception, match="URL fetch failure"):
+        keras3.load_data()
+    assert not path.exists()
+
+
+def test_load_keras_refuses_a_file_keras_would_delete(keras3, rebuilt_npz) -> None:
+    path, data = rebuilt_npz
+    with pytest.raises(DataError) as info:
+        keras_source.load_keras("mnist")
+    assert info.value.path == str(path)
+    assert "SHA-256" in info.value.problem and "delete" in info.value.problem
+    assert keras3.calls == 0 and path.read_bytes() == data
+
+
+def test_keras_source_reads_a_mismatched_file_directly(keras3, rebuilt_npz, digits,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    from mnist_viewer.core.sources.datasets import load_dataset
+
+    path, data = rebuilt_npz
+    test = load_dataset("keras", "test")
+    np.testing.assert_array_equal(test.images, digits[1][0])
+    assert test.provenance == str(path) and test.format == "keras-npz"
+    assert len(test.warnings) == 1 and "read directly, not through Keras" in test.warnings[0]
+    assert test.warnings[0] in caplog.text
+    assert keras3.calls == 0 and path.read_bytes() == data  # untouched
+
+
+def test_keras_source_with_a_truncated_file_is_an_error_and_keeps_it(keras3, rebuilt_npz
+                                                                     ) -> None:
+    from mnist_viewer.core.sources.datasets import load_dataset
+
+    path, data = rebuilt_npz
+    path.write_bytes(data[: len(data) // 2])  # what a failed download leaves
+    with pytest.raises(DataError) as info:
+        load_dataset("keras", "train")  # named by the user: an error, not a fallback
+    assert info.value.path == str(path)
+    assert keras3.calls == 0 and path.read_bytes() == data[: len(data) // 2]
+
+
+def test_a_file_with_the_pinned_hash_goes_through_keras(keras3, rebuilt_npz, digits,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    path, data = rebuilt_npz
+    monkeypatch.setattr(keras_source, "KERAS_MNIST_SHA256", keras_source.file_sha256(path))
+    images, _ = keras_source.load_keras("mnist")["train"]
+    np.testing.assert_array_equal(images, digits[0][0])
+    assert keras3.calls == 1 and path.read_bytes() == data
+
+
+def test_without_a_cached_file_keras_downloads(keras3) -> None:
+    # Nothing of the user's to lose: Keras is called (and fails offline, one line).
+    with pytest.raises(DataError, match="URL fetch failure"):
+        keras_source.load_keras("mnist")
+    assert keras3.calls == 1
+
+
+def test_the_tmp_fallback_of_keras_is_guarded(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    # get_file uses <tmp>/.keras when the Keras home is not writable (or missing).
+    monkeypatch.setattr(keras_source.os, "access", lambda *_a: False)
+    files = keras_source.keras_cache_candidates("mnist")
+    assert files[0] == keras_source.keras_cache_file("mnist")
+    assert files[1].parts[-3:] == (".keras", "datasets", "mnist.npz")
+    assert keras_source.keras_cache_candidates("fashion-mnist")[1].name == "fashion-mnist"
+    assert keras_source.keras_cache_mismatch("fashion-mnist") is None  # Keras pins no hash
+
+
+def test_tensorflow_chatter_is_turned_off(monkeypatch: pytest.MonkeyPatch, digits) -> None:
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "")  # restored after the test
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL")
+    monkeypatch.setitem(sys.modules, "tensorflow", fake_tensorflow({"mnist": loader(digits)}))
+    keras_source.load_keras("mnist")
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"

@@ -240,6 +240,39 @@ def test_file_without_ground_truth_to_lossless_avi(qtbot, window, wait_idle, tmp
     np.testing.assert_array_equal(np.stack(decoded), frames[2])
 
 
+def read_avi(path: Path) -> np.ndarray:
+    """Every frame of a video as (T, H, W, 3) BGR (OpenCV)."""
+    cap = cv2.VideoCapture(str(path))
+    decoded = []
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        decoded.append(frame)
+    cap.release()
+    return np.stack(decoded)
+
+
+@pytest.mark.parametrize("fmt", ["avi", "avi-ffv1"])
+def test_default_grid_page_to_avi_is_padded_and_says_so(qtbot, window, dialog, tmp_path,
+                                                        fmt) -> None:
+    dialog.set_what("grid")  # the default 4x4 page: 4 * 64 + 3 = 259 px, odd
+    dialog.set_format(fmt)
+    dialog.set_path(tmp_path / "grid.avi")
+    preview = dialog.preview_label.text()
+    assert preview.startswith("260 × 260 px (259 × 259 padded with the background"), preview
+    [path] = run(qtbot, dialog)
+    got = read_avi(path)
+    want = export.grid_frames(window.content.seqset, 4, 4)
+    assert got.shape == (window.content.seqset.num_frames, 260, 260, 3)
+    if fmt == "avi-ffv1":
+        np.testing.assert_array_equal(got[:, :259, :259, 0], want)
+        assert not got[:, 259:].any() and not got[:, :, 259:].any()
+    else:
+        mse = np.mean((got[:, :259, :259, 1].astype(float) - want) ** 2)
+        assert 10 * math.log10(255**2 / max(mse, 1e-12)) > 30
+
+
 def test_mp4_when_imageio_ffmpeg_is_installed(qtbot, window, dialog, tmp_path) -> None:
     pytest.importorskip("imageio_ffmpeg")
     window.model.set_sequence(1)

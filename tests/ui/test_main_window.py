@@ -57,6 +57,31 @@ def test_default_start_shows_generated_moving_digits(qtbot, window, wait_idle) -
     assert len(window.view.overlay_items()) == 2
 
 
+def test_embedded_subset_is_named_in_the_status_bar(qtbot, window, wait_idle) -> None:
+    window.start()
+    wait_idle(window)
+    assert window.content.warnings == (ct.EMBEDDED_WARNING,)
+    text = window.status.info.text()
+    assert "Embedded subset" in text and "not the full MNIST" in text
+    assert "Download MNIST" in window.status.info.toolTip()
+
+
+def test_a_truncated_keras_cache_does_not_block_the_start(qtbot, window, wait_idle) -> None:
+    from mnist_viewer.core.sources.keras import keras_cache_file
+
+    keras = keras_cache_file()
+    keras.parent.mkdir(parents=True)
+    keras.write_bytes(b"PK\x03\x04" + bytes(64))  # what a failed download leaves
+    window.start()
+    wait_idle(window)
+    assert window.content.dataset.is_embedded  # the next source, not an empty window
+    qtbot.waitUntil(lambda: window.view.paint_count > 0)
+    assert shown(window).max() > 200
+    tip = window.status.info.toolTip()
+    assert f"the Keras cache {keras} is skipped" in tip
+    assert keras.read_bytes() == b"PK\x03\x04" + bytes(64)
+
+
 def test_single_digit_mode_box_matches_the_ink(qtbot, window, wait_idle) -> None:
     window.panel.set_mode("single")
     window.generate()

@@ -20,7 +20,7 @@ from ..containers import check_memory
 from ..errors import DataError
 from ..ground_truth import GroundTruth
 from ..sequences import SequenceSet
-from ..sources.datasets import Dataset, load_dataset
+from ..sources.datasets import EMBEDDED_NOTE, Dataset, load_dataset
 from .config import GeneratorConfig
 from .draws import BLOCK, GENERATOR_VERSION, digit_pool, draw
 from .lazy import LazyGroundTruth
@@ -165,6 +165,8 @@ def generate(config: GeneratorConfig, dataset: Dataset | None = None) -> Generat
         "name": dataset.name, "provenance": dataset.provenance, "split": dataset.split,
         "format": dataset.format, "num_images": len(dataset),
     }
+    if dataset.is_embedded:  # never to pass for MNIST in a file's settings
+        source.update(embedded=True, note=EMBEDDED_NOTE)
     try:
         return GeneratedSequenceSet(None, dataset.images, config, source,
                                     labels=dataset.labels)

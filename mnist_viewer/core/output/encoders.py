@@ -35,7 +35,7 @@ from .frames import (
 from .gif import gif_delays_ms, write_gif
 from .mosaic import GAP_FILL
 from .png import contact_sheet, write_png_frames, write_sheet
-from .video import AVI_CODECS, write_avi, write_mp4
+from .video import AVI_CODECS, even_size, write_avi, write_mp4
 
 FORMATS = ("gif", "avi", "mp4", "sheet", "frames")
 """What :func:`export_format` returns: by extension, .png → sheet, no extension → frames."""
@@ -51,6 +51,7 @@ __all__ = [
     "check_frames",
     "check_output_size",
     "contact_sheet",
+    "even_size",
     "export_format",
     "export_frames",
     "gif_delays_ms",

@@ -1,12 +1,20 @@
 """Video writers: AVI through OpenCV ``VideoWriter`` (MJPG lossy or FFV1 lossless) and MP4 (H.264
 through imageio-ffmpeg, the optional extra ``mp4``); each file is read back to confirm.
+
+Both containers get even sizes: OpenCV's ffmpeg back end silently drops the last row and
+column of an odd-sized AVI (OpenCV 4.x writes 258×258 for 259×259 frames), and H.264 in
+yuv420p needs even sizes. So an odd width or height is padded by one pixel on the right or
+at the bottom with the background (pixel value 0, through the colour map if there is one):
+:func:`even_size` says what size a video of given frames gets.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +32,51 @@ from .frames import (
     output_frames,
 )
 
+log = logging.getLogger("mnist_viewer.output")
+"""Where a writer says it padded odd frames (WARNING; the CLI prints it on stderr)."""
+
 AVI_CODECS = {"mjpg": "MJPG", "ffv1": "FFV1"}
 """AVI codec names accepted by :func:`write_avi` → OpenCV FourCC."""
 
 # --------------------------------------------------------------------------- AVI / MP4
+
+
+def even_size(height: int, width: int) -> tuple[int, int]:
+    """The (height, width) in pixels a video of (height, width) frames is written at: each
+    odd side grows by one pixel of background (see the module docstring for why)."""
+    return height + height % 2, width + width % 2
+
+
+def _background(table: np.ndarray | None, channels: int) -> np.ndarray | int:
+    """The padding colour: pixel value 0 as it is shown (through ``table``), black for RGB."""
+    if table is not None:
+        return table[0]
+    return np.zeros(3, np.uint8) if channels == 3 else 0
+
+
+def _note_padding(path: Path, height: int, width: int) -> None:
+    """Say (``log``, WARNING) that frames of height×width are padded to :func:`even_size`."""
+    out_h, out_w = even_size(height, width)
+    if (out_h, out_w) != (height, width):
+        log.warning("%s", f"{path}: {width}x{height} frames written as {out_w}x{out_h}, padded "
+                    "with the background at the right/bottom (video needs even sizes)")
+
+
+def _padded_frames(
+    frames: np.ndarray, scale: int, table: np.ndarray | None, colour: bool
+) -> Iterator[np.ndarray]:
+    """:func:`output_frames` padded to :func:`even_size` with the background; (H', W') or
+    (H', W', 3) uint8, one reused buffer (consume each frame before taking the next)."""
+    h, w = frames.shape[1] * scale, frames.shape[2] * scale
+    out_h, out_w = even_size(h, w)
+    if (out_h, out_w) == (h, w):
+        yield from output_frames(frames, scale, table)
+        return
+    padded = np.empty((out_h, out_w, 3) if colour else (out_h, out_w), np.uint8)
+    padded[...] = _background(table, 3 if colour else 1)
+    for frame in output_frames(frames, scale, table):
+        padded[:h, :w] = frame
+        yield padded
 
 
 def _cv2() -> Any:
@@ -52,7 +101,10 @@ def write_avi(
 ) -> Path:
     """AVI through OpenCV: ``codec`` "mjpg" (lossy, small) or "ffv1" (lossless).
 
-    The file is read back with ``cv2.VideoCapture`` to confirm its frame count and size.
+    An odd width or height is padded by one pixel of background to :func:`even_size`
+    (OpenCV would drop the last row or column). The file is read back with
+    ``cv2.VideoCapture`` to confirm its frame count and size; DataError naming ``path`` if
+    OpenCV cannot write the codec or the file does not decode back as written.
     """
     cv2 = _cv2()
     path = Path(path)
@@ -66,7 +118,8 @@ def write_avi(
     check_export_target(path)
     check_output_size(path, len(frames), frames.shape[1] * scale, frames.shape[2] * scale)
     t, h, w = frames.shape[:3]
-    size = (w * scale, h * scale)
+    out_h, out_w = even_size(h * scale, w * scale)
+    size = (out_w, out_h)
     colour = frames.ndim == 4 or table is not None
     with atomic_path(path, suffix=".avi") as work:
         level = cv2.utils.logging.getLogLevel()
@@ -80,13 +133,14 @@ def write_avi(
         if not writer.isOpened():
             raise DataError(path, f"OpenCV cannot write AVI with codec {fourcc}")
         try:
-            for k, frame in enumerate(output_frames(frames, scale, table)):
+            for k, frame in enumerate(_padded_frames(frames, scale, table, colour)):
                 check_cancel(cancel)
                 writer.write(np.ascontiguousarray(frame[..., ::-1] if colour else frame))
                 report(progress, k + 1, t)
         finally:
             writer.release()
         _confirm_video(path, work, t, size)
+    _note_padding(path, h * scale, w * scale)
     return path
 
 
@@ -107,13 +161,19 @@ def _confirm_video(path: Path, work: Path, count: int, size: tuple[int, int]) ->
                 sizes.add((int(frame.shape[1]), int(frame.shape[0])))
     finally:
         cap.release()
-    if decoded != count or sizes != {size}:
-        got = ", ".join(f"{w}x{h}" for w, h in sorted(sizes)) or "none"
-        raise DataError(
-            path,
-            f"the video written does not decode back as {count} frames of {size[0]}x{size[1]} "
-            f"(decoded {decoded} frames, sizes {got}){_disk_note(work)}",
-        )
+    if decoded == count and sizes == {size}:
+        return
+    want = f"{count} frames of {size[0]}x{size[1]}"
+    if decoded == 0:
+        raise DataError(path, f"the video written does not decode back (no frame of {want} "
+                        "could be read)" + _disk_note(work))
+    if sizes != {size}:
+        got = ", ".join(f"{w}x{h}" for w, h in sorted(sizes))
+        raise DataError(path, f"the video written decodes back at another size: {got} "
+                        f"instead of {size[0]}x{size[1]} ({decoded} of {count} frames read)"
+                        + _disk_note(work))
+    raise DataError(path, f"the video written decodes back as {decoded} of its {count} frames "
+                    f"({size[0]}x{size[1]}): the file is incomplete{_disk_note(work)}")
 
 
 def _disk_note(work: Path) -> str:
@@ -171,7 +231,8 @@ def write_mp4(
 ) -> Path:
     """H.264 MP4 through imageio-ffmpeg (``pip install mnist-viewer[mp4]``), yuv420p.
 
-    Odd sizes are padded with black to even ones (H.264 needs them). ``quality`` 0..10.
+    An odd width or height is padded by one pixel of background to :func:`even_size`
+    (H.264 needs even sizes). ``quality`` 0..10.
     """
     try:
         import imageio_ffmpeg
@@ -187,7 +248,7 @@ def write_mp4(
     check_export_target(path)
     check_output_size(path, len(frames), frames.shape[1] * scale, frames.shape[2] * scale)
     t, h, w = frames.shape[:3]
-    out_h, out_w = h * scale + (h * scale) % 2, w * scale + (w * scale) % 2
+    out_h, out_w = even_size(h * scale, w * scale)
     rgb = frames.ndim == 4 or table is not None
     log = ffmpeg_log()
     with atomic_path(path, suffix=".mp4") as work:
@@ -207,12 +268,10 @@ def write_mp4(
                 os.environ.pop("FFREPORT", None)
             else:
                 os.environ["FFREPORT"] = report_env
-        padded = np.zeros((out_h, out_w, 3) if rgb else (out_h, out_w), dtype=np.uint8)
         try:
-            for k, frame in enumerate(output_frames(frames, scale, table)):
+            for k, frame in enumerate(_padded_frames(frames, scale, table, rgb)):
                 check_cancel(cancel)
-                padded[: frame.shape[0], : frame.shape[1]] = frame
-                writer.send(padded)
+                writer.send(np.ascontiguousarray(frame))
                 report(progress, k + 1, t)
         except (OSError, RuntimeError) as exc:
             with contextlib.suppress(Exception):
@@ -227,6 +286,7 @@ def write_mp4(
         except (OSError, RuntimeError) as exc:
             raise _ffmpeg_failure(path, work, log, max(since, 0), exc) from None
         _confirm_video(path, work, t, (out_w, out_h))
+    _note_padding(path, h * scale, w * scale)
     return path
 
 

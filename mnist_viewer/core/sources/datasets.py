@@ -18,14 +18,22 @@ else ``train``. Images without a labels file make a label-less dataset: its labe
 3. the download cache (see :mod:`mnist_viewer.core.sources.download`),
 4. the file Keras caches at ``~/.keras/datasets/mnist.npz`` (``$KERAS_HOME`` if set),
 5. the small real-MNIST subset embedded in the package.
+
+A source the user named (1, 2) that fails to open is an error (:class:`DataError`). A source
+the program found by itself (3, 4) that fails to open, or a download cache that fails its
+SHA-256 check, is skipped with a one-line warning naming it, and the next one is tried. The
+embedded subset never passes for MNIST: using it always warns (:data:`EMBEDDED_NOTE`). The
+warnings go to the ``mnist_viewer`` logger (the CLI prints them on stderr) and are kept in
+:attr:`Dataset.warnings` (the GUI shows them in its status bar).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,10 +41,20 @@ import numpy as np
 from .. import containers
 from ..errors import DataError
 from .idx import read_header, read_idx, read_idx_pair
-from .keras import keras_cache_file
+from .keras import keras_cache_file, keras_cache_mismatch
 
 SPLITS = ("train", "test")
 ENV_DATA = "MNIST_VIEWER_DATA"
+
+log = logging.getLogger("mnist_viewer.sources")
+"""Where :func:`load_dataset` reports skipped sources and the embedded subset (WARNING)."""
+
+EMBEDDED_NAME = "embedded-mnist"
+EMBEDDED_NOTE = (
+    "digits from the small embedded subset (2,000 train and 500 test digits), not the full "
+    "MNIST: pass --data PATH (a folder of MNIST files) or use File › Download MNIST…"
+)
+"""The warning every use of the embedded subset through :func:`load_dataset` gives."""
 
 # SHA-256 of the decompressed official MNIST label files: identifies real MNIST cheaply.
 _MNIST_LABEL_SHA256 = {
@@ -59,6 +77,12 @@ class Dataset:
     name: str  # "mnist", "fashion-mnist", "kmnist", "embedded-mnist" or "unknown"
     provenance: str  # where it came from: a path, "embedded subset", "keras", ...
     format: str = "idx"  # "idx", "keras-npz", "keras"
+    warnings: tuple[str, ...] = ()  # one line each: sources skipped, the embedded subset used
+
+    @property
+    def is_embedded(self) -> bool:
+        """The small subset shipped in the package, not a full data set."""
+        return self.name == EMBEDDED_NAME
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
@@ -290,13 +314,28 @@ def embedded_path() -> Path:
 def embedded_dataset(split: str = "train") -> Dataset:
     """The small class-balanced real-MNIST subset shipped inside the package."""
     d = open_dataset(embedded_path())[split]
-    return Dataset(d.images, d.labels, split, "embedded-mnist", "embedded subset", "idx")
+    return Dataset(d.images, d.labels, split, EMBEDDED_NAME, "embedded subset", "idx")
 
 
 def _cache_folder() -> Path | None:
+    """The download cache if it holds a verified copy (``download.is_cached``), else None."""
     from . import download
 
     return download.mnist_cache_path() if download.is_cached() else None
+
+
+def _cache_path() -> Path:
+    from . import download
+
+    return download.mnist_cache_path()
+
+
+def _has_mnist_files(folder: Path) -> bool:
+    """Whether a folder holds any IDX file (a download, complete or not)."""
+    try:
+        return folder.is_dir() and any("ubyte" in p.name for p in folder.iterdir())
+    except OSError:
+        return True
 
 
 def _pick(splits: dict[str, Dataset], split: str, where: str | Path) -> Dataset:
@@ -307,37 +346,112 @@ def _pick(splits: dict[str, Dataset], split: str, where: str | Path) -> Dataset:
     return splits[split]
 
 
+def _named(source: str | os.PathLike[str] | None) -> bool:
+    return source is not None and str(source) not in ("", "auto")
+
+
 def resolve_source(source: str | os.PathLike[str] | None = None) -> str | Path:
-    """Which source :func:`load_dataset` would use: a path, or ``"embedded"`` / ``"keras"``."""
-    if source is not None and str(source) not in ("", "auto"):
+    """The first source in the order: a path, or ``"embedded"`` / ``"keras"``.
+
+    :func:`load_dataset` may go further down the order: it skips a source found here by
+    itself (the download cache, the Keras cache) that fails to open.
+    """
+    if _named(source):
         if str(source) in ("embedded", "keras"):
             return str(source)
         if str(source) == "cache":
             folder = _cache_folder()
             if folder is None:
-                raise DataError("cache", "MNIST has not been downloaded yet")
+                raise DataError("cache", _cache_problem())
             return folder
-        return Path(source).expanduser()
+        return Path(str(source)).expanduser()
     env = os.environ.get(ENV_DATA)
     if env:
         return Path(env).expanduser()
     folder = _cache_folder()
     if folder is not None:
         return folder
-    if keras_cache_file().is_file():
+    if os.path.lexists(keras_cache_file()):
         return keras_cache_file()
     return "embedded"
 
 
-def load_dataset(source: str | os.PathLike[str] | None = None, split: str = "train") -> Dataset:
-    """One split from the first available source, in the documented order (see module doc)."""
-    where = resolve_source(source)
-    if where == "embedded":
-        return embedded_dataset(split)
-    if where == "keras":
-        from .keras import load_keras
+def _cache_problem() -> str:
+    folder = _cache_path()
+    if not _has_mnist_files(folder):
+        return "MNIST has not been downloaded yet"
+    return (f"the download in {folder} is incomplete or damaged (it fails the check against "
+            "the official SHA-256 sums): download it again")
 
-        x, y = load_keras("mnist")[split]
-        return Dataset(np.ascontiguousarray(x, np.uint8), y.astype(np.uint8), split, "mnist",
-                       "keras", "keras")
-    return _pick(open_dataset(where), split, where)
+
+def _warn(message: str) -> str:
+    log.warning("%s", message)
+    return message
+
+
+def load_dataset(source: str | os.PathLike[str] | None = None, split: str = "train") -> Dataset:
+    """One split from the first source that opens, in the documented order (module doc).
+
+    ``source``: a path, ``"embedded"``, ``"keras"``, ``"cache"``, or None / ``"auto"`` for
+    the order. Raises :class:`DataError` when a source the user named (``source`` or
+    ``$MNIST_VIEWER_DATA``) cannot be opened or lacks ``split``; a source found by itself
+    that fails is skipped with a warning (``log`` and :attr:`Dataset.warnings`).
+    """
+    if split not in SPLITS:
+        raise DataError(source or "dataset", f"unknown split {split!r} (use 'train' or 'test')")
+    if _named(source):
+        where = resolve_source(source)
+        if where == "embedded":
+            return _embedded(split, ())
+        if where == "keras":
+            return _keras(split)
+        return _pick(open_dataset(where), split, where)
+    env = os.environ.get(ENV_DATA)
+    if env:
+        named = Path(env).expanduser()
+        try:
+            return _pick(open_dataset(named), split, named)
+        except DataError as exc:
+            raise DataError(exc.path, f"{exc.problem} (named by ${ENV_DATA})") from None
+    skipped: list[str] = []
+    cache = _cache_folder()
+    if cache is None and _has_mnist_files(damaged := _cache_path()):
+        skipped.append(_warn(f"the download cache {damaged} is skipped: the MNIST files there "
+                             "are incomplete or damaged (they fail the SHA-256 check); "
+                             "download them again"))
+    found_here = (("the download cache", cache), ("the Keras cache", keras_cache_file()))
+    for label, candidate in found_here:
+        if candidate is None or not os.path.lexists(candidate):
+            continue
+        try:
+            found = _pick(open_dataset(candidate), split, candidate)
+        except (DataError, OSError) as exc:
+            if isinstance(exc, DataError):
+                problem = exc.problem if exc.path == str(candidate) else str(exc)
+            else:
+                problem = " ".join(str(exc.strerror or exc).split())
+            skipped.append(_warn(f"{label} {candidate} is skipped: {problem}"))
+            continue
+        return replace(found, warnings=tuple(skipped))
+    return _embedded(split, tuple(skipped))
+
+
+def _embedded(split: str, skipped: tuple[str, ...]) -> Dataset:
+    """The embedded subset, with :data:`EMBEDDED_NOTE` logged and kept in its warnings."""
+    return replace(embedded_dataset(split), warnings=(*skipped, _warn(EMBEDDED_NOTE)))
+
+
+def _keras(split: str) -> Dataset:
+    """The "keras" source: through tf.keras, unless Keras would delete the cached file
+    (:func:`~.keras.keras_cache_mismatch`): that file is then read directly, with a warning."""
+    mismatch = keras_cache_mismatch("mnist")
+    if mismatch is not None:
+        path, problem = mismatch
+        note = _warn(f"{path}: {problem}, so it is read directly, not through Keras (which "
+                     "would try to download it again and delete this file when it cannot)")
+        return replace(_pick(open_dataset(path), split, path), warnings=(note,))
+    from .keras import load_keras
+
+    x, y = load_keras("mnist")[split]
+    return Dataset(np.ascontiguousarray(x, np.uint8), y.astype(np.uint8), split, "mnist",
+                   "keras", "keras")

@@ -66,6 +66,7 @@ class ExportPlan:
     fps: float  # the rate written (GIF: capped at MAX_GIF_FPS)
     duration: float | None  # seconds per file (None for PNG sheets and frame folders)
     paths: tuple[Path, ...]  # the files (or frame folders) written
+    padded_from: tuple[int, int] | None = None  # (width, height) before a video's even padding
 
     @property
     def files(self) -> int:
@@ -79,6 +80,9 @@ class ExportPlan:
     def describe(self) -> str:
         """One line: ``"128 × 128 px · 20 frames · 2.00 s at 10 fps · 1 file"``."""
         parts = [f"{self.width} × {self.height} px"]
+        if self.padded_from is not None:  # encoders.even_size: videos need even sides
+            parts[0] += (f" ({self.padded_from[0]} × {self.padded_from[1]} padded with the "
+                         "background: video needs even sizes)")
         if self.format == "sheet":
             parts.append(f"{self.frames} frames on one sheet")
         else:
@@ -148,8 +152,10 @@ def plan(request: ExportRequest) -> ExportPlan:
         cols = min(t, opts.sheet_cols or math.ceil(math.sqrt(t)))
         gap = export.sheet_gap(opts, grid=request.what == "grid")
         h, w = GridLayout(math.ceil(t / cols), cols, h, w, gap).shape
-    elif fmt == "mp4":  # H.264 needs even sizes; encoders.write_mp4 pads with black
-        h, w = h + h % 2, w + w % 2
+    padded_from = None
+    if fmt in ("avi", "mp4") and encoders.even_size(h, w) != (h, w):
+        padded_from = (w, h)  # write_avi / write_mp4 pad odd sides with the background
+        h, w = encoders.even_size(h, w)
     fps = min(opts.fps, encoders.MAX_GIF_FPS) if fmt == "gif" else opts.fps
     if fmt == "gif":
         duration: float | None = float(encoders.gif_delays_ms(opts.fps, t).sum()) / 1000.0
@@ -161,7 +167,7 @@ def plan(request: ExportRequest) -> ExportPlan:
         paths = tuple(export.range_paths(request.target, request.start, request.stop))
     else:
         paths = (Path(request.target),)
-    return ExportPlan(fmt, w, h, t, fps, duration, paths)
+    return ExportPlan(fmt, w, h, t, fps, duration, paths, padded_from)
 
 
 def run_export(

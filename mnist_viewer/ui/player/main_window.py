@@ -211,7 +211,10 @@ class MainWindow(QMainWindow):
         frame = self.model.frame_index if keep_frame else 0
         self.model.set_sequence_set(content.seqset, 0, frame)
         self.setWindowTitle(f"{content.title.split(' · ')[0]} — mnist-viewer")
-        self.status.show_info(content.title)
+        if content.warnings:
+            self.status.show_warning(" · ".join(content.warnings), content.title)
+        else:
+            self.status.show_info(content.title)
         self.status.show_reading_note(
             content.note, content.path is not None and content.swap_layout is not None)
         config = content.seqset.config or {}
