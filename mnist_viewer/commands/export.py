@@ -181,7 +181,8 @@ def run(args: argparse.Namespace) -> int:
         if not sequence_file:  # refuse an impossible output before generating its sequences
             size = GeneratorConfig().canvas_size
             _check_size(args, out, args.frames, size, size)
-        seqs = open_input(path, layout=args.layout, split=args.split, seed=args.seed,
+        seqs = open_input(path, layout=args.layout, key=args.key, grid=args.split_grid,
+                          split=args.split, seed=args.seed,
                           num_sequences=_needed(args), frames=args.frames)
         _check_selection(args, seqs)
         _check_size(args, out, seqs.num_frames, seqs.height, seqs.width)

@@ -40,12 +40,13 @@ def describe_dataset(path: str | Path) -> dict[str, Any]:
     }
 
 
-def describe(path: str | Path, layout: str | None = None) -> dict[str, Any]:
+def describe(path: str | Path, layout: str | None = None,
+             key: str | None = None) -> dict[str, Any]:
     """Describe ``path``, whichever kind of file it is."""
     from ..core import files as sequence_files
 
     if is_sequence_input(path, layout):
-        return sequence_files.describe_sequences(path, layout)
+        return sequence_files.describe_sequences(path, layout, key=key)
     return describe_dataset(path)
 
 
@@ -77,7 +78,7 @@ def _text(info: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    info = describe(args.path, args.layout)
+    info = describe(args.path, args.layout, args.key)
     info.setdefault("path", str(args.path))
     print(dumps_json(info) if args.json else _text(info))
     return 0

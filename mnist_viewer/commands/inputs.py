@@ -10,6 +10,7 @@ from typing import Any
 
 from ..core.errors import DataError
 from ..core.files import READABLE_LAYOUTS
+from ..core.files.grid_split import GridSplit
 from ..core.sequences import SequenceSet
 
 LAYOUT_CHOICES = READABLE_LAYOUTS
@@ -23,6 +24,29 @@ def add_layout_option(parser: argparse.ArgumentParser) -> None:
         "decided from the content: the axis along which frames are alike is time; see README "
         "'Sequence files')",
     )
+    parser.add_argument(
+        "--key", metavar="DATASET",
+        help="the dataset of an HDF5 file to read (default: the only dataset of frames)",
+    )
+    parser.add_argument(
+        "--split-grid", type=grid_split_arg, metavar="RxC[+GAP]",
+        help="split a grid animation or video into RxC sequences GAP pixels apart (default "
+        "gap 1); `info` says when a regular grid is detected",
+    )
+
+
+def grid_split_arg(text: str) -> GridSplit:
+    """``RxC`` or ``RxC+GAP`` (``--split-grid``) as a :class:`GridSplit`; ArgumentTypeError else."""
+    try:
+        size, _, gap = text.lower().partition("+")
+        rows, cols = (int(v) for v in size.split("x"))
+        split = GridSplit(rows, cols, int(gap) if gap else 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected RxC or RxC+GAP, e.g. 4x4+1, not {text!r}") from None
+    if not (1 <= split.rows <= 1000 and 1 <= split.cols <= 1000 and 0 <= split.gap <= 1000):
+        raise argparse.ArgumentTypeError(f"grid {text!r} out of range (1..1000, gap 0..1000)")
+    return split
 
 
 def is_sequence_input(path: str | Path, layout: str | None = None) -> bool:
@@ -37,19 +61,22 @@ def open_input(
     *,
     layout: str | None = None,
     split: str = "train",
+    key: str | None = None,
+    grid: GridSplit | None = None,
     **config: Any,
 ) -> SequenceSet:
     """The sequence set in the file at ``path``, or one generated from the dataset at ``path``.
 
     ``config`` holds :class:`~mnist_viewer.core.generation.GeneratorConfig` fields for a dataset
-    INPUT (None values are left at their defaults).
+    INPUT (None values are left at their defaults); ``key`` and ``grid`` are for HDF5 files and
+    grid animations (see ``--key``, ``--split-grid``).
     """
     from ..core import files as sequence_files
     from ..core.generation import GeneratorConfig, generate
     from ..core.sources.datasets import load_dataset
 
     if is_sequence_input(path, layout):
-        return sequence_files.open_sequences(path, layout)
+        return sequence_files.open_sequences(path, layout, key=key, grid=grid)
     try:
         dataset = load_dataset(path, split)
     except DataError as exc:

@@ -41,7 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def statistics(args: argparse.Namespace) -> tuple[SequenceSet, analysis.SetStatistics]:
-    seqset = open_input(args.input, layout=args.layout, num_sequences=args.num, seed=args.seed)
+    seqset = open_input(args.input, layout=args.layout, key=args.key, grid=args.split_grid,
+                        num_sequences=args.num, seed=args.seed)
     if args.index is None:
         return seqset, analysis.set_statistics(seqset)
     if not 0 <= args.index < seqset.num_sequences:

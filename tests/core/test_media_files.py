@@ -9,20 +9,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mnist_viewer.core import hdf5
 from mnist_viewer.core.errors import DataError
-from mnist_viewer.core.files import grid_split, hdf5, image_folders, media
+from mnist_viewer.core.files import grid_split, image_folders, media
 from mnist_viewer.core.output import encoders as enc
 from mnist_viewer.core.output.export import grid_frames
 from mnist_viewer.core.sequences import ArraySequenceSet
 
 
 def moving_frames(t: int = 12, size: int = 32, seed: int = 0) -> np.ndarray:
-    """A bright square moving over a still, dark, noisy background (one per seed): realistic
-    content (neighbouring frames alike, sequences not), many grey levels."""
+    """A bright square moving 1 px a frame from a place of its own (one per seed) over a still,
+    faint, noisy background: realistic content (neighbouring frames alike, sequences not)."""
     rng = np.random.default_rng(seed)
-    frames = np.repeat(rng.integers(0, 40, (1, size, size), dtype=np.uint8), t, axis=0)
+    frames = np.repeat(rng.integers(0, 12, (1, size, size), dtype=np.uint8), t, axis=0)
+    y0, x0 = (int(v) for v in rng.integers(0, size - 8, 2))
     for k in range(t):
-        y, x = (2 + k) % (size - 8), (3 + 2 * k) % (size - 8)
+        y, x = (y0 + k) % (size - 8), (x0 + k) % (size - 8)
         frames[k, y:y + 8, x:x + 8] = 200 + k
     frames[:, 0, 0] = np.arange(t) + 1  # pixel marker: frame number
     return frames
@@ -234,3 +236,31 @@ def test_hdf5_sequences_layout_and_values_from_content(tmp_path: Path) -> None:
         np.testing.assert_array_equal(seqs.chunk(1, 3), nt[1:3], err_msg=key)
     one = media_sets.open_hdf5_sequences(path, "tn")
     assert one.config["source"]["layout_decided_by"] == "content"
+
+
+def test_cli_reads_gifs_folders_and_hdf5_with_key_and_split_grid(tmp_path: Path, capsys) -> None:
+    import json
+
+    h5py = pytest.importorskip("h5py")
+    from mnist_viewer.cli import main
+
+    seqs = np.stack([moving_frames(t=6, size=28, seed=s) for s in range(4)])
+    grid = enc.write_gif(tmp_path / "grid.gif", grid_frames(ArraySequenceSet(seqs), 2, 2), fps=5)
+    assert main(["info", "--json", str(grid)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["num_sequences"], info["frames"]) == (1, 6)
+    assert info["recognised_as"] == "animation"
+    assert info["source"]["grid_detected"] == {"rows": 2, "cols": 2, "gap": 1}
+    assert main(["stats", "--json", "--split-grid", "2x2+1", str(grid)]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["num_sequences"] == 4
+    path = tmp_path / "two.h5"
+    with h5py.File(path, "w") as f:
+        f["a"] = seqs
+        f["b"] = seqs.transpose(1, 0, 2, 3)
+    assert main(["info", str(path)]) == 2
+    assert "--key" in capsys.readouterr().err
+    assert main(["info", "--json", "--key", "b", str(path)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["num_sequences"], info["frames"]) == (4, 6)
+    assert [d["name"] for d in info["datasets"]] == ["/a", "/b"]

@@ -16,9 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from .. import hdf5
 from ..errors import DataError
 from ..sequences import ArraySequenceSet, SequenceSet
-from . import grid_split, hdf5, image_folders, media
+from . import grid_split, image_folders, media
+from .layout_decision import READ_LAYOUTS, decide_layout
+from .values import ValueMapping, full_range, sample_frames, value_mapping
 
 KINDS = ("animation", "video", "frame-folder", "sequence-folders", "hdf5")
 
@@ -45,6 +48,7 @@ def open_media_sequences(
     *,
     key: str | None = None,
     grid: grid_split.GridSplit | None = None,
+    layout: str | None = None,
 ) -> SequenceSet:
     """Open an animation, video, frame folder, folder of frame folders or HDF5 dataset.
 
@@ -84,126 +88,75 @@ def open_media_sequences(
                          folders=[p.name for p in subs])
         return ArraySequenceSet(frames, config=config, layout=kind)
     if kind == "hdf5":
-        return open_hdf5_sequences(path, key)
+        return open_hdf5_sequences(path, key, layout)
     raise DataError(path, "not an animation, a video, a folder of frame images or an HDF5 file")
 
 
-def _to_uint8(block: np.ndarray, mapping: tuple[float, float] | None) -> np.ndarray:
-    if block.dtype == np.uint8:
-        return block
-    if block.dtype == np.bool_:
-        return block.astype(np.uint8) * 255
-    if mapping is None:
-        return np.asarray(block).astype(np.uint8)
-    low, scale = mapping
-    with np.errstate(invalid="ignore", over="ignore"):
-        out = (np.asarray(block, np.float64) - low) * scale
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+class _ChannelDropped:
+    """A lazy view of an HDF5 array without its size-1 channel axis ``channel``."""
+
+    def __init__(self, array: hdf5.Hdf5Array, channel: int) -> None:
+        self.array, self.channel = array, channel
+        self.shape = array.shape[:channel] + array.shape[channel + 1:]
+        self.dtype, self.ndim = array.dtype, array.ndim - 1
+
+    def __getitem__(self, index: Any) -> np.ndarray:
+        index = index if isinstance(index, tuple) else (index,)
+        index = index + (slice(None),) * (self.ndim - len(index))
+        return self.array[(*index[:self.channel], 0, *index[self.channel:])]
 
 
 class Hdf5SequenceSet(SequenceSet):
-    """Sequences of an HDF5 dataset, read by chunks of sequences when asked for.
+    """Sequences of an HDF5 dataset, read by chunks of sequences when asked for: ``axes`` is the
+    dataset's layout without its channel (``"NTHW"``, ``"TNHW"`` or ``"THW"``), values are
+    mapped to uint8 by ``mapping`` (the same rule as for ``.npy``, :mod:`.values`)."""
 
-    ``time_first`` says the dataset is (T, N, …) rather than (N, T, …); a channel axis of size 1
-    (after or before H, W) is dropped; values are mapped to uint8 by ``mapping`` = (low, scale)
-    (``(x − low) × scale``, rounded and clipped) or taken as they are for uint8.
-    """
-
-    def __init__(self, array: hdf5.Hdf5Array, shape: tuple[int, int, int, int],
-                 time_first: bool, channel: int | None,
-                 mapping: tuple[float, float] | None, config: dict[str, Any]) -> None:
-        n, t, h, w = shape
-        super().__init__(n, t, h, w, config=config)
-        self.array, self.time_first = array, time_first
-        self.channel, self.mapping = channel, mapping
+    def __init__(self, array: Any, axes: str, mapping: ValueMapping,
+                 config: dict[str, Any]) -> None:
+        dims = dict(zip(axes, array.shape, strict=True))
+        super().__init__(dims.get("N", 1), dims["T"], dims["H"], dims["W"], config=config)
+        self.array, self.axes, self.mapping = array, axes, mapping
         self.layout = "hdf5"
 
     def chunk(self, start: int, stop: int) -> np.ndarray:
-        if self.array.ndim == 3:
-            block = self.array[:][None][start:stop]
-        elif self.time_first:
-            block = np.swapaxes(self.array[:, start:stop], 0, 1)
+        if self.axes == "THW":
+            block = np.asarray(self.array[:])[None][start:stop]
+        elif self.axes == "TNHW":
+            block = np.swapaxes(np.asarray(self.array[:, start:stop]), 0, 1)
         else:
-            block = self.array[start:stop]
-        if self.channel is not None:
-            block = np.take(block, 0, axis=self.channel)
-        return _to_uint8(block, self.mapping)
+            block = np.asarray(self.array[start:stop])
+        return self.mapping.apply(block)
 
 
-def _value_mapping(array: hdf5.Hdf5Array) -> tuple[tuple[float, float] | None, str]:
-    """(mapping, how) from the whole range, read by slices (bounded memory)."""
-    if array.dtype == np.uint8 or array.dtype == np.bool_:
-        return None, "as stored" if array.dtype == np.uint8 else "bool → 0/255"
-    low, high = np.inf, -np.inf
-    step = max(1, int(2**26 // max(1, int(np.prod(array.shape[1:])) * array.dtype.itemsize)))
-    for i in range(0, array.shape[0], step):
-        block = array[i:i + step]
-        if block.dtype.kind == "f" and not np.isfinite(block).all():
-            raise DataError(array.path, f"dataset {array.key} holds NaN or infinite values")
-        if block.size:
-            low, high = min(low, float(block.min())), max(high, float(block.max()))
-    if array.dtype.kind in "iu" and low >= 0 and high <= 255:
-        return None, "as stored (integers within 0..255)"
-    if array.dtype.kind == "f" and low >= 0 and high <= 1:
-        return (0.0, 255.0), "×255 (floats within [0, 1])"
-    if array.dtype.kind == "f" and low >= 0 and high <= 255:
-        return (0.0, 1.0), "rounded (floats within [0, 255])"
-    span = high - low if high > low else 1.0
-    return (low, 255.0 / span), f"min–max {low:g}..{high:g} → 0..255"
-
-
-def open_hdf5_sequences(path: str | os.PathLike[str], key: str | None = None) -> SequenceSet:
-    """An HDF5 dataset of frames as a lazy sequence set (see :class:`Hdf5SequenceSet`).
-
-    Ranks: 3 is one sequence (T, H, W); 4 is (N, T, H, W) or (T, N, H, W) (time is the axis
-    along which neighbouring frames are most alike, measured on a bounded sample); 5 has a
-    channel axis of size 1 after the two leading axes or last.
+def open_hdf5_sequences(path: str | os.PathLike[str], key: str | None = None,
+                        layout: str | None = None) -> SequenceSet:
+    """An HDF5 dataset of frames as a lazy sequence set, by the same layout and value rules as
+    a ``.npy`` (:func:`~.layout_decision.decide_layout`, :func:`~.values.value_mapping`):
+    (T, H, W) is one sequence; (N, T, H, W) or (T, N, H, W) from the content; a channel axis of
+    size 1 in the usual places. ``layout`` overrides the decision.
     """
     path = Path(path)
     entry = hdf5.frames_key(path, key)
-    array = hdf5.Hdf5Array(path, entry.name)
-    shape = array.shape
-    channel = None
-    if len(shape) == 5:
-        if shape[2] == 1:
-            channel, shape = 2, shape[:2] + shape[3:]
-        elif shape[4] == 1:
-            channel, shape = 4, shape[:4]
-        else:
-            raise DataError(path, f"dataset {entry.name} is {shape}: a 5-D dataset needs a "
-                                  "channel axis of size 1")
-    mapping, how = _value_mapping(array)
-    time_first, decided_by = False, "shape"
-    if len(shape) == 3:
-        dims = (1, shape[0], shape[1], shape[2])
-    else:
-        time_first, decided_by = _time_axis(array, channel)
-        a, b, h, w = shape
-        dims = (b, a, h, w) if time_first else (a, b, h, w)
-    if min(dims) < 1:
-        raise DataError(path, f"dataset {entry.name} is empty {array.shape}")
-    config = _source("hdf5", dataset=entry.name, dtype=entry.dtype,
-                     layout="(T, N, H, W)" if time_first else "(N, T, H, W)",
-                     layout_decided_by=decided_by, value_mapping=how)
-    return Hdf5SequenceSet(array, dims, time_first, channel, mapping, config)
-
-
-def _time_axis(array: hdf5.Hdf5Array, channel: int | None) -> tuple[bool, str]:
-    """Whether axis 0 is time: neighbouring frames along time differ less than along sequences.
-
-    Compares the mean absolute difference between neighbours along each leading axis on a
-    sample of at most 8 × 8 frames; a tie (blank frames) keeps (N, T)."""
-    a, b = array.shape[0], array.shape[1]
-    if a < 2 and b < 2:
-        return False, "shape"
-    sample = np.asarray(array[: min(a, 8), : min(b, 8)], np.float64)
-    if channel is not None:
-        sample = np.take(sample, 0, axis=channel)
-    along0 = np.abs(np.diff(sample, axis=0)).mean() if a > 1 else np.inf
-    along1 = np.abs(np.diff(sample, axis=1)).mean() if b > 1 else np.inf
-    if along0 == along1:
-        return False, "shape"
-    return bool(along0 < along1), "content"
+    array: Any = hdf5.Hdf5Array(path, entry.name)
+    mapping = value_mapping(sample_frames(array), full_range(array), path)
+    try:
+        decision = decide_layout(array, path.name, mapping, layout)
+    except ValueError as exc:
+        raise DataError(path, f"dataset {entry.name}: {exc}") from None
+    axes = READ_LAYOUTS[decision.layout]
+    if "C" in axes:
+        array = _ChannelDropped(array, axes.index("C"))
+        axes = axes.replace("C", "")
+    if min(array.shape) < 1:
+        raise DataError(path, f"dataset {entry.name} is empty {entry.shape}")
+    how = {"layout": decision.layout, "axes": decision.axes or axes,
+           "layout_decided_by": decision.decided_by, "layout_weak": decision.weak,
+           "layout_reason": decision.reason, "value_range": mapping.range_json(),
+           "value_mapping": mapping.as_json()}
+    config = _source("hdf5", dataset=entry.name, dtype=entry.dtype, **how)
+    seqs = Hdf5SequenceSet(array, axes, mapping, config)
+    seqs.how_read = how
+    return seqs
 
 
 def describe_media(path: str | os.PathLike[str], key: str | None = None) -> dict[str, Any]:

@@ -19,8 +19,10 @@ import numpy as np
 from ..errors import DataError
 from ..ground_truth import GroundTruth
 from ..sequences import ArraySequenceSet, IndexedSequenceSet, SequenceSet
+from .grid_split import GridSplit
 from .layout_decision import frames_view
 from .layouts import KERAS_KEYS, FoundLayout, inspect_file
+from .media_sets import describe_media, media_kind_of, open_media_sequences
 from .stored import sniff
 from .values import ValueMapping
 
@@ -80,14 +82,19 @@ class MappedIndexedSequenceSet(IndexedSequenceSet):
         return self.mapping.apply(self.rows[int(self.index[self._check_index(index), int(t)])])
 
 
-def open_sequences(path: str | os.PathLike[str], layout: str | None = None) -> SequenceSet:
-    """Open a sequence file of any supported layout (see the module doc for the rules).
+def open_sequences(path: str | os.PathLike[str], layout: str | None = None, *,
+                   key: str | None = None, grid: GridSplit | None = None) -> SequenceSet:
+    """Open a sequence file of any supported layout (see the module doc for the rules), or an
+    animation, video, folder of frame images or HDF5 dataset (:mod:`.media_sets`: ``key`` names
+    the HDF5 dataset, ``grid`` splits a grid animation into its cells).
 
     ``layout`` overrides the decided layout (one of ``READABLE_LAYOUTS``, e.g.
     ``"mnist_test_seq"`` / ``"torchvision"``). Frames come back as uint8 (N, T, H, W) through
     the :class:`SequenceSet` API; ``how_read`` says how they were read. Raises
     :class:`DataError` naming the file for anything it can't use.
     """
+    if media_kind_of(path) is not None:
+        return open_media_sequences(path, key=key, grid=grid, layout=layout)
     found = inspect_file(path, layout)
     mapping = found.mapping
     assert mapping is not None
@@ -116,10 +123,14 @@ def open_sequences(path: str | os.PathLike[str], layout: str | None = None) -> S
     return seqset
 
 
-def describe_sequences(path: str | os.PathLike[str], layout: str | None = None) -> dict[str, Any]:
+def describe_sequences(path: str | os.PathLike[str], layout: str | None = None, *,
+                       key: str | None = None) -> dict[str, Any]:
     """What a sequence file holds (for ``mnist-viewer info --json``): sizes from its headers,
     and how its frames are read (layout decision, value range and mapping, from a bounded
-    sample of its content)."""
+    sample of its content). Animations, videos, frame folders and HDF5 files: see
+    :func:`~.media_sets.describe_media`."""
+    if media_kind_of(path) is not None:
+        return describe_media(path, key=key)
     found = inspect_file(path, layout)
     stored = found.arrays.get("frames") or found.arrays["input_raw_data"]
     info: dict[str, Any] = {
@@ -148,9 +159,13 @@ def is_sequence_file(path: str | os.PathLike[str]) -> bool:
     error is about .npy); a ``.npz`` file is unless it is a Keras-format dataset (members
     ``x_train``...; a .npz that is not a zip at all counts as a sequence file too). Other
     names: a ``.npy`` array by content, or a zip holding ``frames`` or PredRNN's
-    ``input_raw_data``/``clips``. A folder, a missing file or an IDX file is not.
+    ``input_raw_data``/``clips``. An animation, a video, an HDF5 file, a folder of frame images
+    or of such folders is (:func:`~.media_sets.media_kind_of`, by content). Any other folder, a
+    missing file or an IDX file is not.
     """
     path = Path(path).expanduser()
+    if media_kind_of(path) is not None:
+        return True
     if not path.is_file():
         return False
     suffix = path.suffix.lower()

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DataError
+from .errors import DataError
 
 SIGNATURE = b"\x89HDF\r\n\x1a\n"
 MAX_DIGITS_BYTES = 2 * 2**30
