@@ -318,3 +318,11 @@ def _npy(array: np.ndarray) -> bytes:
     buf = io.BytesIO()
     np.lib.format.write_array(buf, array)
     return buf.getvalue()
+
+
+def test_an_empty_idx_with_an_impossible_shape_is_refused(tmp_path) -> None:
+    """Found by the fuzz run: (0, 2**32-1, 2**32-1) holds no bytes but numpy cannot shape it."""
+    path = tmp_path / "train-images-idx3-ubyte"
+    path.write_bytes(b"\x00\x00\x08\x03" + bytes(4) + b"\xff" * 8)
+    with pytest.raises(DataError, match="impossible shape"):
+        read_idx(path)
