@@ -291,7 +291,8 @@ def read_npy_header(fp: IO[bytes], where: str | os.PathLike[str]) -> NpyHeader:
     if dtype.kind not in _ALLOWED_KINDS or dtype.fields is not None or dtype.subdtype:
         raise DataError(where, f"unsupported dtype {dtype} (numbers or strings only)")
     shape: tuple[int, ...] = tuple(fields["shape"])  # type: ignore[arg-type]
-    if any(d < 0 or d > MAX_DIM for d in shape):
+    if any(d < 0 or d > MAX_DIM for d in shape) or \
+            math.prod(d for d in shape if d) * dtype.itemsize >= 2**62:
         raise DataError(where, f"impossible shape {shape}")
     return NpyHeader(shape, bool(fields["fortran_order"]), dtype, start + hlen)
 

@@ -10,6 +10,7 @@ inflated beyond the size its header declares.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import struct
 import zlib
@@ -124,6 +125,8 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     dtype, shape, header_len = _parse_header(path, head)
     declared = _declared_size(dtype, shape)
     total = header_len + declared
+    if math.prod(d for d in shape if d) * dtype.itemsize >= 2**62:  # numpy's size limit
+        raise DataError(path, f"impossible shape {shape}")
     if len(shape) > 1 and 0 in shape[1:]:
         raise DataError(path, f"holds items of no size (shape {shape})")
     if compressed:
