@@ -16,7 +16,8 @@ import mnist_viewer
 
 PACKAGE = Path(mnist_viewer.__file__).parent
 QT = ("PyQt6", "pyqtgraph", "PySide6", "PySide2", "PyQt5", "qtpy", "superqt")
-SHARED_CORE = {"errors", "jobs", "sequences", "ground_truth", "playback", "containers"}
+# compute: the Dask engine every whole-set job (files, analysis, output) runs its chunks on
+SHARED_CORE = {"errors", "jobs", "sequences", "ground_truth", "playback", "containers", "compute"}
 # core room -> the other core rooms it may import (the shared leaves above are always allowed)
 CORE_ROOMS: dict[str, set[str]] = {
     "sources": set(),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from typing import TextIO
 
 from ..core.files import LAYOUTS
 from ..core.generation import COMBINES, MOTIONS, GeneratorConfig
+from .engine_options import add_engine_options, engine_from
 
 
 def _digits(text: str) -> int | tuple[int, int]:
@@ -77,22 +77,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="file layout (default by extension: npz for .npz, mnist_test_seq "
                         "for .npy); torchvision / torchvision_channel write (N, T, [1,] H, W) "
                         ".npy, predrnn writes PredRNN's .npz")
-    parser.add_argument("--workers", type=_workers, default=1, metavar="W",
-                        help="render in W processes (same output; default 1; at most the "
-                        f"number of CPU cores, {os.cpu_count() or 1} here). Helps only on "
-                        "machines with many cores: with few, one process is faster")
+    add_engine_options(parser)
     parser.set_defaults(func=run)
-
-
-def _workers(text: str) -> int:
-    """A whole number ≥ 1, capped at the number of CPU cores."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1, not {text!r}")
-    return min(value, os.cpu_count() or 1)
 
 
 class ProgressBar:
@@ -143,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     bar = ProgressBar(f"generating {args.out}")
     try:
         path = save_sequences(args.out, seqset, layout=layout, progress=bar,
-                              workers=args.workers)
+                              engine=engine_from(args))
     finally:
         bar.close()
     cfg = seqset.generator_config
