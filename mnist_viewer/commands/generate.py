@@ -46,7 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ".npz holds the frames, the ground truth and the settings; .npy holds the frames in "
         "the (T, N, H, W) layout of mnist_test_seq.npy. The same --seed gives the same file.",
     )
-    parser.add_argument("--out", required=True, metavar="FILE", help="the .npz or .npy to write")
+    parser.add_argument("--out", required=True, metavar="FILE",
+                        help="the .npz, .npy or .zarr (also an fsspec URL such as "
+                        "s3://bucket/set.zarr) to write")
     parser.add_argument("--num", type=int, default=defaults.num_sequences, metavar="N",
                         help=f"number of sequences (default {defaults.num_sequences})")
     parser.add_argument("--frames", type=int, default=defaults.frames, metavar="T",
@@ -78,6 +80,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "for .npy); torchvision / torchvision_channel write (N, T, [1,] H, W) "
                         ".npy, predrnn writes PredRNN's .npz")
     add_engine_options(parser)
+    parser.add_argument("--resume", action="store_true",
+                        help="for a .zarr store: complete an interrupted write of the same set "
+                        "(only the missing chunks are computed)")
     parser.set_defaults(func=run)
 
 
@@ -118,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
     from ..core.sources.datasets import load_dataset
 
     layout = layout_for(args.out, args.layout)  # refuse a bad name before any work
-    check_target(args.out)  # and a folder, FIFO or device as the target
+    if layout != "zarr":  # a .zarr store is a folder (or a URL), checked by its writer
+        check_target(args.out)  # and a folder, FIFO or device as the target
     config = GeneratorConfig(
         num_sequences=args.num, frames=args.frames, canvas_size=args.size, digits=args.digits,
         step_length=args.step, motion=args.motion, combine=args.combine, split=args.split,
@@ -129,11 +135,12 @@ def run(args: argparse.Namespace) -> int:
     bar = ProgressBar(f"generating {args.out}")
     try:
         path = save_sequences(args.out, seqset, layout=layout, progress=bar,
-                              engine=engine_from(args))
+                              engine=engine_from(args), resume=args.resume)
     finally:
         bar.close()
     cfg = seqset.generator_config
-    print(f"wrote {path}: {seqset.num_sequences} sequences x {seqset.num_frames} frames, "
+    where = args.out if layout == "zarr" else path  # a URL stays as given
+    print(f"wrote {where}: {seqset.num_sequences} sequences x {seqset.num_frames} frames, "
           f"{seqset.height}x{seqset.width}, layout {layout}, motion {cfg.motion}, "
           f"seed {cfg.seed}, digits from {dataset.name} {dataset.split} ({dataset.provenance})")
     return 0

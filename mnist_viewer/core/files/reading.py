@@ -19,6 +19,7 @@ from ..ground_truth import GroundTruth
 from ..sequences import ArraySequenceSet, IndexedSequenceSet, SequenceSet
 from .layouts import KERAS_KEYS, FoundLayout, inspect_file
 from .stored import sniff
+from .zarr_store import describe_zarr, is_zarr, open_zarr
 
 # ---------------------------------------------------------------------------------------------
 # opening
@@ -44,7 +45,10 @@ def open_sequences(path: str | os.PathLike[str], layout: str | None = None) -> S
 
     ``layout`` overrides the detected layout (``"mnist_test_seq"`` / ``"torchvision"`` for
     an ambiguous .npy). Raises :class:`DataError` naming the file for anything it can't use.
+    A Zarr store (``.zarr``, also an fsspec URL) opens lazily (:mod:`.zarr_store`).
     """
+    if is_zarr(path):
+        return open_zarr(path)
     found = inspect_file(path, layout)
     if found.layout == "predrnn":
         data = found.arrays["input_raw_data"].mapped()[:, 0]
@@ -73,6 +77,8 @@ def open_sequences(path: str | os.PathLike[str], layout: str | None = None) -> S
 
 def describe_sequences(path: str | os.PathLike[str], layout: str | None = None) -> dict[str, Any]:
     """What a sequence file holds, read from its headers (for ``mnist-viewer info --json``)."""
+    if is_zarr(path):
+        return describe_zarr(path)
     found = inspect_file(path, layout)
     stored = found.arrays.get("frames") or found.arrays["input_raw_data"]
     info: dict[str, Any] = {
@@ -100,8 +106,11 @@ def is_sequence_file(path: str | os.PathLike[str]) -> bool:
     error is about .npy); a ``.npz`` file is unless it is a Keras-format dataset (members
     ``x_train``...; a .npz that is not a zip at all counts as a sequence file too). Other
     names: a ``.npy`` array by content, or a zip holding ``frames`` or PredRNN's
-    ``input_raw_data``/``clips``. A folder, a missing file or an IDX file is not.
+    ``input_raw_data``/``clips``. A folder, a missing file or an IDX file is not; a Zarr
+    store (a ``.zarr`` name or a folder holding ``zarr.json``) is.
     """
+    if is_zarr(path):
+        return True
     path = Path(path).expanduser()
     if not path.is_file():
         return False

@@ -19,6 +19,7 @@ from ..errors import DataError
 from ..jobs import Cancel, Progress, atomic_path, check_target
 from ..sequences import SequenceSet
 from .layouts import GROUND_TRUTH_KEYS, LAYOUTS, NPY_LAYOUTS, NPZ_LAYOUTS
+from .zarr_store import is_zarr, save_zarr
 from .zipstream import ZipStream
 
 CHUNK = 128  # sequences per chunk when saving (10 MB of 64x64x20 frames)
@@ -28,7 +29,9 @@ CHUNK = 128  # sequences per chunk when saving (10 MB of 64x64x20 frames)
 
 def layout_for(path: str | os.PathLike[str], layout: str | None = None) -> str:
     """The layout to save ``path`` in: ``layout`` if given (checked against the extension),
-    else ``npz`` for .npz and ``mnist_test_seq`` for .npy."""
+    else ``npz`` for .npz, ``mnist_test_seq`` for .npy and ``zarr`` for a .zarr store."""
+    if is_zarr(path) and layout in (None, "", "auto", "zarr"):
+        return "zarr"
     suffix = Path(path).suffix.lower()
     if layout in (None, "", "auto"):
         if suffix == ".npz":
@@ -169,6 +172,7 @@ def save_sequences(
     progress: Progress | None = None,
     cancel: Cancel | None = None,
     engine: Engine | None = None,
+    resume: bool = False,
 ) -> Path:
     """Write a sequence set to ``path`` in ``layout`` (by extension if not given).
 
@@ -176,8 +180,12 @@ def save_sequences(
     is rendered as it is written, the chunks computed on ``engine`` (Dask: local threads by
     default, local processes or a cluster, see :mod:`..compute`), the same bytes whatever the
     engine. The file is written beside the target and renamed when complete: a failure or a
-    cancel leaves no partial file. Returns the path written.
+    cancel leaves no partial file. Returns the path written. A ``.zarr`` target (also an
+    fsspec URL) is a Zarr store, written chunk by chunk by the engine's workers, resumable
+    with ``resume`` (see :func:`.zarr_store.save_zarr`).
     """
+    if layout_for(path, layout) == "zarr":
+        return Path(save_zarr(path, seqset, progress, cancel, engine, resume=resume))
     path = Path(path).expanduser()
     check_target(path)  # before any work: never a folder, FIFO or device
     layout = layout_for(path, layout)
