@@ -14,6 +14,7 @@ from ..core.errors import DataError
 from ..core.output import encoders, export
 from ..core.output.colormaps import COLORMAPS
 from ..core.sequences import SequenceSet
+from .engine_options import add_engine_options, engine_from
 from .inputs import add_layout_option, is_sequence_input, open_input
 
 
@@ -108,6 +109,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                            help="seed of the generated set (default 0)")
     generated.add_argument("--frames", type=_count, default=20, metavar="T",
                            help="frames per generated sequence (default 20)")
+    add_engine_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -170,7 +172,8 @@ def run(args: argparse.Namespace) -> int:
         _check_selection(args, seqs)
         if args.range is not None:
             start, stop = args.range
-            written = export.export_sequences(out, seqs, start, stop, options)
+            written = export.export_sequences(out, seqs, start, stop, options,
+                                              engine=engine_from(args))
         elif args.grid is not None:
             rows, cols = args.grid
             written = [export.export_grid(out, seqs, rows, cols, options, page=args.page)]

@@ -5,11 +5,12 @@ A store is a group holding ``frames``, uint8 (N, T, H, W) chunked by sequences a
 ``positions``, ``start``, ``velocity``, ``boxes``, chunked by the same sequences) when the set
 has them, and in the group attribute ``mnist_viewer`` the shape, the settings (``config``)
 and whether the store is complete. ``done`` (uint8 (chunks,), one Zarr chunk per entry)
-records the chunks written, so an interrupted write continues where it stopped (``resume``).
+records the chunks written (set by the task that wrote the chunk, after its data), so an
+interrupted write continues where it stopped (``resume``).
 
 Each chunk of sequences is one task on the engine (:mod:`..compute`) that renders the
-frames and writes them into the store itself (so compression scales with the workers); a
-chunk is marked done only after its frames and ground truth are stored. A local store is
+frames and writes them into the store itself (so compression scales with the workers). A
+local store is
 written to the hidden folder ``.NAME.part`` beside the target and renamed when complete (an
 existing target is replaced only then); a remote URL is written in place, its attribute
 ``complete`` set last. Opening is lazy: only the chunks asked for are read.
@@ -69,10 +70,12 @@ class _Job:
 
     seqset: SequenceSet
     store: str
+    chunk: int
 
 
 def _write_chunk_task(job: _Job, start: int, stop: int) -> None:
-    """Render sequences ``start:stop`` and write them (and their ground truth) to the store."""
+    """Render sequences ``start:stop``, write them and their ground truth to the store, then
+    mark the chunk done (each flag is a Zarr chunk of its own: tasks never share one)."""
     group = _zarr_group(job.store, "r+")
     group["frames"][start:stop] = np.ascontiguousarray(job.seqset.chunk(start, stop))
     truth = job.seqset.ground_truth
@@ -80,6 +83,7 @@ def _write_chunk_task(job: _Job, start: int, stop: int) -> None:
         part = truth.select(slice(start, stop))
         for key in GROUND_TRUTH_KEYS:
             group[key][start:stop] = getattr(part, key)
+    group["done"][start // job.chunk] = 1
 
 
 def _header(seqset: SequenceSet, chunk: int) -> dict[str, Any]:
@@ -157,17 +161,13 @@ def save_zarr(
     ranges = chunk_ranges(0, seqset.num_sequences, chunk)
     todo = [r for i, r in enumerate(ranges) if not done[i]]
     already = seqset.num_sequences - sum(e - s for s, e in todo)
-    flags = _zarr_group(store, "r+")["done"]
-
-    def mark(s: int, e: int, _result: None) -> None:
-        flags[s // chunk] = 1
-
     def step(d: int, total: int) -> None:
         if progress is not None:
             progress(already + d, already + total)
 
     try:
-        run_chunks(_write_chunk_task, _Job(seqset, store), todo, mark, engine, step, cancel)
+        run_chunks(_write_chunk_task, _Job(seqset, store, chunk), todo,
+                   lambda s, e, _none: None, engine, step, cancel)
     except Cancelled:
         if final is not None:
             shutil.rmtree(store, ignore_errors=True)
