@@ -4,27 +4,29 @@ runs its chunks (Dask; see :mod:`mnist_viewer.core.compute`)."""
 from __future__ import annotations
 
 import argparse
+import os
 
 from ..core.compute import Engine, cpu_count
 
 
 def _workers(text: str) -> int:
-    """A whole number ≥ 1."""
+    """A whole number ≥ 1, capped at the number of CPU cores (more only adds overhead)."""
     try:
         value = int(text)
     except ValueError:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1, not {text!r}")
-    return value
+    return min(value, os.cpu_count() or 1)
 
 
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
     """Add ``--workers`` and ``--scheduler`` to a subcommand."""
     parser.add_argument("--workers", type=_workers, default=1, metavar="N",
                         help="compute in N local worker processes (a Dask LocalCluster; the "
-                        f"same output; {cpu_count()} CPU cores here). Default 1: Dask's "
-                        "threaded scheduler in this process")
+                        f"same output; at most the CPU cores, {cpu_count()} here; worth it "
+                        "for large sets, on machines with many cores most). Default 1: "
+                        "Dask's threaded scheduler in this process")
     parser.add_argument("--scheduler", metavar="ADDR",
                         help="run on an existing dask.distributed cluster, e.g. "
                         "tcp://host:8786 (its workers need mnist-viewer installed; the same "
