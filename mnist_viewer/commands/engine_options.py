@@ -23,10 +23,9 @@ def _workers(text: str) -> int:
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
     """Add ``--workers`` and ``--scheduler`` to a subcommand."""
     parser.add_argument("--workers", type=_workers, default=1, metavar="N",
-                        help="compute in N local worker processes (a Dask LocalCluster; the "
+                        help="compute in N worker threads (Dask's threaded scheduler; the "
                         f"same output; at most the CPU cores, {cpu_count()} here; worth it "
-                        "for large sets, on machines with many cores most). Default 1: "
-                        "Dask's threaded scheduler in this process")
+                        "for large sets). Default 1")
     parser.add_argument("--scheduler", metavar="ADDR",
                         help="run on an existing dask.distributed cluster, e.g. "
                         "tcp://host:8786 (its workers need mnist-viewer installed; the same "
@@ -35,5 +34,6 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
 
 def engine_from(args: argparse.Namespace) -> Engine:
     """The :class:`Engine` the options ask for."""
+    # threads: measured faster than local processes here (benchmarks/RESULTS.md, bench_scale)
     return Engine(workers=getattr(args, "workers", 1) or 1,
-                  scheduler=getattr(args, "scheduler", None) or None)
+                  scheduler=getattr(args, "scheduler", None) or None, processes=False)
