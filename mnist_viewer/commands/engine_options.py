@@ -25,7 +25,7 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=_workers, default=1, metavar="N",
                         help="compute in N worker threads (Dask's threaded scheduler; the "
                         f"same output; at most the CPU cores, {cpu_count()} here; worth it "
-                        "for large sets). Default 1")
+                        "for large sets, most on machines with many cores). Default 1")
     parser.add_argument("--scheduler", metavar="ADDR",
                         help="run on an existing dask.distributed cluster, e.g. "
                         "tcp://host:8786 (its workers need mnist-viewer installed; the same "
