@@ -16,7 +16,10 @@ import mnist_viewer
 
 PACKAGE = Path(mnist_viewer.__file__).parent
 QT = ("PyQt6", "pyqtgraph", "PySide6", "PySide2", "PyQt5", "qtpy", "superqt")
-SHARED_CORE = {"errors", "jobs", "sequences", "ground_truth", "playback", "containers", "hdf5"}
+# compute: the Dask engine every whole-set job (files, analysis, output) runs its chunks on;
+# hdf5: the HDF5 container layer that both sources (digits) and files (sequences) read through
+SHARED_CORE = {"errors", "jobs", "sequences", "ground_truth", "playback", "containers", "compute",
+               "hdf5"}
 # core room -> the other core rooms it may import (the shared leaves above are always allowed)
 CORE_ROOMS: dict[str, set[str]] = {
     "sources": set(),

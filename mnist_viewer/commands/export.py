@@ -15,6 +15,7 @@ from ..core.generation import GeneratorConfig
 from ..core.output import encoders, export
 from ..core.output.colormaps import COLORMAPS
 from ..core.sequences import SequenceSet
+from .engine_options import add_engine_options, engine_from
 from .inputs import add_layout_option, is_sequence_input, open_input
 
 
@@ -110,6 +111,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                            help="seed of the generated set (default 0)")
     generated.add_argument("--frames", type=_count, default=20, metavar="T",
                            help="frames per generated sequence (default 20)")
+    add_engine_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -188,7 +190,8 @@ def run(args: argparse.Namespace) -> int:
         _check_size(args, out, seqs.num_frames, seqs.height, seqs.width)
         if args.range is not None:
             start, stop = args.range
-            written = export.export_sequences(out, seqs, start, stop, options)
+            written = export.export_sequences(out, seqs, start, stop, options,
+                                              engine=engine_from(args))
         elif args.grid is not None:
             rows, cols = args.grid
             written = [export.export_grid(out, seqs, rows, cols, options, page=args.page)]

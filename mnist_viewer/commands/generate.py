@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from typing import TextIO
 
 from ..core.files import LAYOUTS
 from ..core.generation import COMBINES, MOTIONS, GeneratorConfig
+from .engine_options import add_engine_options, engine_from
 
 
 def _digits(text: str) -> int | tuple[int, int]:
@@ -46,7 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ".npz holds the frames, the ground truth and the settings; .npy holds the frames in "
         "the (T, N, H, W) layout of mnist_test_seq.npy. The same --seed gives the same file.",
     )
-    parser.add_argument("--out", required=True, metavar="FILE", help="the .npz or .npy to write")
+    parser.add_argument("--out", required=True, metavar="FILE",
+                        help="the .npz, .npy or .zarr (also an fsspec URL such as "
+                        "s3://bucket/set.zarr) to write")
     parser.add_argument("--num", type=int, default=defaults.num_sequences, metavar="N",
                         help=f"number of sequences (default {defaults.num_sequences})")
     parser.add_argument("--frames", type=int, default=defaults.frames, metavar="T",
@@ -80,22 +82,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="file layout (default by extension: npz for .npz, mnist_test_seq "
                         "for .npy); torchvision / torchvision_channel write (N, T, [1,] H, W) "
                         ".npy, predrnn writes PredRNN's .npz")
-    parser.add_argument("--workers", type=_workers, default=1, metavar="W",
-                        help="render in W processes (same output; default 1; at most the "
-                        f"number of CPU cores, {os.cpu_count() or 1} here). Helps only on "
-                        "machines with many cores: with few, one process is faster")
+    add_engine_options(parser)
+    parser.add_argument("--resume", action="store_true",
+                        help="for a .zarr store: complete an interrupted write of the same set "
+                        "(only the missing chunks are computed)")
     parser.set_defaults(func=run)
-
-
-def _workers(text: str) -> int:
-    """A whole number ≥ 1, capped at the number of CPU cores."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1, not {text!r}")
-    return min(value, os.cpu_count() or 1)
 
 
 class ProgressBar:
@@ -135,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
     from ..core.sources.datasets import load_dataset
 
     layout = layout_for(args.out, args.layout)  # refuse a bad name before any work
-    check_target(args.out)  # and a folder, FIFO or device as the target
+    if layout != "zarr":  # a .zarr store is a folder (or a URL), checked by its writer
+        check_target(args.out)  # and a folder, FIFO or device as the target
     config = GeneratorConfig(
         num_sequences=args.num, frames=args.frames, canvas_size=args.size, digits=args.digits,
         step_length=args.step, motion=args.motion, combine=args.combine, split=args.split,
@@ -149,11 +141,12 @@ def run(args: argparse.Namespace) -> int:
     bar = ProgressBar(f"generating {args.out}")
     try:
         path = save_sequences(args.out, seqset, layout=layout, progress=bar,
-                              workers=args.workers)
+                              engine=engine_from(args), resume=args.resume)
     finally:
         bar.close()
     cfg = seqset.generator_config
-    print(f"wrote {path}: {seqset.num_sequences} sequences x {seqset.num_frames} frames, "
+    where = args.out if layout == "zarr" else path  # a URL stays as given
+    print(f"wrote {where}: {seqset.num_sequences} sequences x {seqset.num_frames} frames, "
           f"{seqset.height}x{seqset.width}, layout {layout}, motion {cfg.motion}, "
           f"seed {cfg.seed}, digits from {dataset.name} {dataset.split} ({dataset.provenance})")
     return 0

@@ -14,6 +14,7 @@ from typing import Any
 from ..core import analysis
 from ..core.errors import DataError
 from ..core.sequences import SequenceSet
+from .engine_options import add_engine_options, engine_from
 from .inputs import add_layout_option, dumps_json, open_input
 
 
@@ -37,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, metavar="K",
                         help="for a dataset INPUT: the generator's seed")
     add_layout_option(parser)
+    add_engine_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -44,7 +46,7 @@ def statistics(args: argparse.Namespace) -> tuple[SequenceSet, analysis.SetStati
     seqset = open_input(args.input, layout=args.layout, key=args.key, grid=args.split_grid,
                         num_sequences=args.num, seed=args.seed)
     if args.index is None:
-        return seqset, analysis.set_statistics(seqset)
+        return seqset, analysis.set_statistics(seqset, engine=engine_from(args))
     if not 0 <= args.index < seqset.num_sequences:
         raise DataError(args.input, f"sequence {args.index} out of range: the set has "
                         f"{seqset.num_sequences} sequences (0..{seqset.num_sequences - 1})")

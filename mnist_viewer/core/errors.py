@@ -13,6 +13,10 @@ class DataError(ValueError):
         self.problem = " ".join(str(problem).split())
         super().__init__(self.problem if self.path is None else f"{self.path}: {self.problem}")
 
+    def __reduce__(self) -> tuple[type[DataError], tuple[str | None, str]]:
+        # pickled as (path, problem), so it crosses to and from Dask worker processes intact
+        return (DataError, (self.path, self.problem))
+
 
 class Cancelled(Exception):
     """A long job was cancelled through its ``cancel`` callback."""

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,16 @@ class SequenceSet:
 
     def __len__(self) -> int:
         return self.num_sequences
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable (sent to Dask worker processes): locks are left out, made anew on arrival."""
+        lock_types = (type(threading.Lock()), type(threading.RLock()))
+        return {k: ("<lock>" if isinstance(v, lock_types) else v)
+                for k, v in self.__dict__.items()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update({k: (threading.Lock() if isinstance(v, str) and v == "<lock>"
+                                  else v) for k, v in state.items()})
 
     def _check_index(self, index: int) -> int:
         index = int(index)

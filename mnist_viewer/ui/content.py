@@ -133,7 +133,7 @@ def is_sequence_path(path: str | os.PathLike[str]) -> bool:
     """Whether a path is a sequence file (a cheap look at its headers) rather than a dataset."""
     from ..core.files import is_sequence_file  # imported when needed: faster start-up
 
-    return Path(path).is_file() and is_sequence_file(path)
+    return is_sequence_file(path)  # a file, or a .zarr store (a folder)
 
 
 def open_sequence_file(path: str | os.PathLike[str], progress: Progress | None = None,

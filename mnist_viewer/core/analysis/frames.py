@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
+from ..compute import Engine, chunk_ranges, run_chunks
 from ..jobs import Cancel, Progress, check_cancel, report
 from ..sequences import SequenceSet
+
+_SQUARES = np.square(np.arange(256, dtype=np.uint16))  # |d|² of a uint8 |d|, as a lookup table
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,6 +107,16 @@ class _DiffAccumulator:
         self.count = n
         return magnitude.sum(axis=(-2, -1))
 
+    def merge(self, part: _ChunkSums) -> None:
+        """Add the exact sums of one chunk of uint8 sequences (see :func:`chunk_sums`)."""
+        if self.exact is False:
+            raise ValueError("cannot mix integer and float frames in one statistic")
+        self.exact = True
+        self.total += part.total
+        self.squares += part.squares
+        self.absolute += part.absolute
+        self.count += part.count
+
     def result(self) -> FrameDiffStats:
         n = self.count
         if n == 0:
@@ -173,6 +187,60 @@ def _range(num: int, start: int, stop: int | None) -> tuple[int, int]:
     return start, stop
 
 
+@dataclass(frozen=True, eq=False)
+class _ChunkSums:
+    """Exact integer sums of the frame differences of a chunk of k uint8 sequences."""
+
+    total: np.ndarray  # int64 (H, W): Σ d
+    squares: np.ndarray  # int64 (H, W): Σ d²
+    absolute: np.ndarray  # int64 (H, W): Σ |d|
+    count: int  # difference images, k·(T-1)
+    per_image: np.ndarray  # int64 (k, T-1): Σ |d| over the pixels of each difference image
+
+
+def chunk_sums(frames: np.ndarray) -> _ChunkSums:
+    """The exact sums of ``diff(frames, axis=1)`` for uint8 ``frames`` (k, T, H, W), any strides
+    with contiguous rows (e.g. a transposed (T, N, H, W) file): the same integers as widening
+    to int16 and summing in int64, computed one transition at a time on k×(H·W) uint8 slabs
+    with OpenCV (|d| by ``absdiff``; Σd by telescoping, f[T-1] - f[0]; d² = |d|² by a table).
+    """
+    k, t, h, w = frames.shape
+    pixels = h * w
+    absolute = np.zeros(pixels, np.int64)
+    squares = np.zeros(pixels, np.float64)  # sums of up to 2^37 values ≤ 65025: exact
+    per_image = np.zeros((k, max(t - 1, 0)), np.int64)
+    total = np.zeros((h, w), np.int64)
+    if k and t > 1 and pixels:
+        total = (frames[:, -1].sum(axis=0, dtype=np.int64)
+                 - frames[:, 0].sum(axis=0, dtype=np.int64))
+        wide = cv2.CV_32S if 255 * pixels < 2**31 else cv2.CV_64F  # Σ|d| of one image
+        previous = _slab(frames[:, 0])
+        for step in range(1, t):
+            current = _slab(frames[:, step])
+            d = cv2.absdiff(current, previous)
+            previous = current
+            absolute += cv2.reduce(d, 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S)[0]
+            per_image[:, step - 1] = cv2.reduce(d, 1, cv2.REDUCE_SUM, dtype=wide)[:, 0]
+            squares += cv2.reduce(cv2.LUT(d, _SQUARES), 0, cv2.REDUCE_SUM,
+                                  dtype=cv2.CV_64F)[0]
+    return _ChunkSums(total, squares.astype(np.int64).reshape(h, w),
+                      absolute.reshape(h, w), k * max(t - 1, 0), per_image)
+
+
+def _slab(frames: np.ndarray) -> np.ndarray:
+    """(k, H, W) uint8 frames as a (k, H·W) matrix OpenCV takes (a view when rows allow)."""
+    k = frames.shape[0]
+    flat = frames.reshape(k, -1)  # a view unless the frames themselves are strided
+    if flat.strides[1] != 1 or flat.strides[0] < 0:
+        flat = np.ascontiguousarray(flat)
+    return flat
+
+
+def chunk_sums_task(seqset: SequenceSet, start: int, stop: int) -> _ChunkSums:
+    """:func:`chunk_sums` of sequences ``start:stop`` (a Dask task, see :mod:`..compute`)."""
+    return chunk_sums(np.asarray(seqset.chunk(start, stop)))
+
+
 def set_frame_stats(
     seqset: SequenceSet,
     progress: Progress | None = None,
@@ -180,30 +248,33 @@ def set_frame_stats(
     *,
     start: int = 0,
     stop: int | None = None,
-    chunk_size: int = 64,
+    chunk_size: int = 256,
+    engine: Engine | None = None,
 ) -> tuple[FrameDiffStats, MotionEnergy]:
     """Frame-difference statistics and motion energy of sequences ``start:stop`` of a set.
 
-    Reads the set ``chunk_size`` sequences at a time; pools the T-1 difference images of every
-    sequence (never differencing across two sequences). ``progress`` gets (sequences done,
-    sequences to do); ``cancel`` is checked before each chunk (raises Cancelled).
+    Reads the set ``chunk_size`` sequences at a time, each chunk a task on ``engine`` (Dask:
+    local threads by default, see :mod:`..compute`); pools the T-1 difference images of every
+    sequence (never differencing across two sequences). Integer sums are exact, so the numbers
+    never depend on the chunking or the engine. ``progress`` gets (sequences done, sequences
+    to do); ``cancel`` is checked between chunks (raises Cancelled).
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     start, stop = _range(seqset.num_sequences, start, stop)
     total = stop - start
     acc = _DiffAccumulator((seqset.height, seqset.width))
+    acc.exact = True  # a SequenceSet's frames are uint8
     transitions = max(seqset.num_frames - 1, 0)
     energy = np.zeros((total, transitions), np.float64)
     pixels = max(seqset.height * seqset.width, 1)
-    report(progress, 0, total)
-    for first in range(start, stop, chunk_size):
-        check_cancel(cancel)
-        last = min(first + chunk_size, stop)
-        chunk = np.asarray(seqset.chunk(first, last))
-        sums = acc.add(np.diff(_signed(chunk), axis=1))
-        energy[first - start:last - start] = sums / pixels
-        report(progress, last - start, total)
+
+    def consume(first: int, last: int, part: _ChunkSums) -> None:
+        acc.merge(part)
+        energy[first - start:last - start] = part.per_image / pixels
+
+    run_chunks(chunk_sums_task, seqset, chunk_ranges(start, stop, chunk_size), consume,
+               engine, progress, cancel)
     return acc.result(), MotionEnergy(energy)
 
 
@@ -214,11 +285,12 @@ def set_frame_diff_stats(
     *,
     start: int = 0,
     stop: int | None = None,
-    chunk_size: int = 64,
+    chunk_size: int = 256,
+    engine: Engine | None = None,
 ) -> FrameDiffStats:
     """Frame-difference statistics of sequences ``start:stop``, streamed in chunks."""
     return set_frame_stats(seqset, progress, cancel, start=start, stop=stop,
-                           chunk_size=chunk_size)[0]
+                           chunk_size=chunk_size, engine=engine)[0]
 
 
 def digit_stream_diff_stats(

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ..compute import Engine
 from ..jobs import Cancel, Progress, check_cancel
 from ..sequences import SequenceSet
 from .frames import FrameDiffStats, MotionEnergy, _range, set_frame_stats
@@ -51,12 +52,14 @@ def set_statistics(
     *,
     start: int = 0,
     stop: int | None = None,
-    chunk_size: int = 64,
+    chunk_size: int = 256,
+    engine: Engine | None = None,
 ) -> SetStatistics:
-    """All statistics of sequences ``start:stop`` (default: the whole set)."""
+    """All statistics of sequences ``start:stop`` (default: the whole set); the frames are
+    read in chunks computed on ``engine`` (Dask, see :mod:`..compute`)."""
     start, stop = _range(seqset.num_sequences, start, stop)
     diff, energy = set_frame_stats(
-        seqset, progress, cancel, start=start, stop=stop, chunk_size=chunk_size
+        seqset, progress, cancel, start=start, stop=stop, chunk_size=chunk_size, engine=engine
     )
     gt_stats = None
     missing: tuple[str, ...] = GROUND_TRUTH_STATISTICS

@@ -25,6 +25,7 @@ from .layouts import KERAS_KEYS, FoundLayout, inspect_file
 from .media_sets import describe_media, media_kind_of, open_media_sequences
 from .stored import sniff
 from .values import ValueMapping
+from .zarr_store import describe_zarr, is_zarr, open_zarr
 
 # ---------------------------------------------------------------------------------------------
 # opening
@@ -91,8 +92,11 @@ def open_sequences(path: str | os.PathLike[str], layout: str | None = None, *,
     ``layout`` overrides the decided layout (one of ``READABLE_LAYOUTS``, e.g.
     ``"mnist_test_seq"`` / ``"torchvision"``). Frames come back as uint8 (N, T, H, W) through
     the :class:`SequenceSet` API; ``how_read`` says how they were read. Raises
-    :class:`DataError` naming the file for anything it can't use.
+    :class:`DataError` naming the file for anything it can't use. A Zarr store (``.zarr``,
+    also an fsspec URL) opens lazily (:mod:`.zarr_store`).
     """
+    if is_zarr(path):
+        return open_zarr(path)
     if media_kind_of(path) is not None:
         return open_media_sequences(path, key=key, grid=grid, layout=layout)
     found = inspect_file(path, layout)
@@ -129,6 +133,8 @@ def describe_sequences(path: str | os.PathLike[str], layout: str | None = None, 
     and how its frames are read (layout decision, value range and mapping, from a bounded
     sample of its content). Animations, videos, frame folders and HDF5 files: see
     :func:`~.media_sets.describe_media`."""
+    if is_zarr(path):
+        return describe_zarr(path)
     if media_kind_of(path) is not None:
         return describe_media(path, key=key)
     found = inspect_file(path, layout)
@@ -161,8 +167,11 @@ def is_sequence_file(path: str | os.PathLike[str]) -> bool:
     names: a ``.npy`` array by content, or a zip holding ``frames`` or PredRNN's
     ``input_raw_data``/``clips``. An animation, a video, an HDF5 file, a folder of frame images
     or of such folders is (:func:`~.media_sets.media_kind_of`, by content). Any other folder, a
-    missing file or an IDX file is not.
+    missing file or an IDX file is not; a Zarr store (a ``.zarr`` name or a folder holding
+    ``zarr.json``) is.
     """
+    if is_zarr(path):
+        return True
     path = Path(path).expanduser()
     if media_kind_of(path) is not None:
         return True

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..compute import Engine, chunk_ranges, run_chunks
 from ..jobs import Cancel, Progress, check_cancel, report
 from ..sequences import SequenceSet
 from .colormaps import colormap as colormap_table
@@ -216,11 +217,16 @@ def export_sequences(
     *,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
+    engine: Engine | None = None,
 ) -> list[Path]:
     """Export sequences start..stop-1, one file each (:func:`range_paths`).
 
     Progress counts frames over the whole range. On cancel or failure the files already
-    finished stay (each is complete); the one in progress leaves nothing behind.
+    finished stay (each is complete); the one in progress leaves nothing behind. With an
+    ``engine`` (:mod:`..compute`: Dask threads, local processes or a cluster whose workers
+    share this file system) the sequences are exported in chunks of :data:`EXPORT_CHUNK` as
+    tasks on it (progress per chunk, cancel between chunks; the same files); without one, in
+    this thread.
     """
     if not 0 <= start < stop <= len(seqs):
         raise IndexError(f"sequences {start}:{stop} out of range 0..{len(seqs)}")
@@ -228,6 +234,13 @@ def export_sequences(
     for target in paths:
         _check(target)
     total = (stop - start) * seqs.num_frames
+    if engine is not None:
+        frames = seqs.num_frames
+        run_chunks(_export_chunk_task, _ExportJob(Path(path), seqs, options, stop),
+                   chunk_ranges(start, stop, EXPORT_CHUNK), lambda s, e, _paths: None, engine,
+                   None if progress is None else (lambda d, t: progress(d * frames, t * frames)),
+                   cancel)
+        return paths
     for k, (index, target) in enumerate(zip(range(start, stop), paths, strict=True)):
         done = k * seqs.num_frames
 
@@ -237,6 +250,24 @@ def export_sequences(
         check_cancel(cancel)
         export_sequence(target, seqs, index, options, progress=step, cancel=cancel)
     return paths
+
+
+EXPORT_CHUNK = 4  # sequences per task when a range is exported on an engine
+
+
+@dataclass(frozen=True)
+class _ExportJob:
+    path: Path
+    seqs: SequenceSet
+    options: ExportOptions
+    stop: int  # the end of the whole range (it sets the width of the numbers in the names)
+
+
+def _export_chunk_task(job: _ExportJob, start: int, stop: int) -> list[Path]:
+    """Export sequences ``start:stop`` of a range (a Dask task, see :mod:`..compute`)."""
+    targets = range_paths(job.path, start, job.stop)[:stop - start]
+    return [export_sequence(target, job.seqs, index, job.options)
+            for index, target in zip(range(start, stop), targets, strict=True)]
 
 
 def export_grid(
