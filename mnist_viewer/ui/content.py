@@ -137,19 +137,40 @@ def is_sequence_path(path: str | os.PathLike[str]) -> bool:
 
 
 def open_sequence_file(path: str | os.PathLike[str], progress: Progress | None = None,
-                       cancel: Cancel | None = None, layout: str | None = None) -> Content:
-    """A sequence file, in any layout the core knows (memory-mapped where possible);
-    ``layout`` overrides the one detected."""
+                       cancel: Cancel | None = None, layout: str | None = None,
+                       key: str | None = None, grid: Any = None) -> Content:
+    """A sequence file, in any layout the core knows (memory-mapped where possible), or an
+    animation, video, frame folder or HDF5 dataset; ``layout`` overrides the one detected,
+    ``key`` names an HDF5 dataset, ``grid`` (a GridSplit) splits a grid animation."""
     from ..core.files import open_sequences
 
     check_cancel(cancel)
     report(progress, 0, 1)
-    seqset = open_sequences(path, layout)
+    seqset = open_sequences(path, layout, key=key, grid=grid)
     report(progress, 1, 1)
     title = (f"{Path(path).name} · {seqset.num_sequences} × {seqset.num_frames} frames"
              f" · {seqset.height}×{seqset.width} · {seqset.layout}")
     note, swap = reading_note(seqset.how_read or {})
+    source = (seqset.config or {}).get("source") or {}
+    if isinstance(source, dict):
+        extra = media_note(source)
+        note = "; ".join(n for n in (note, extra) if n)
     return Content(seqset, "file", title, str(path), note=note, swap_layout=swap)
+
+
+def media_note(source: dict[str, Any]) -> str:
+    """What the user must know about an animation, video or frame folder: a damaged file, colour
+    turned grey, and a grid detected (File › Split Grid Animation splits it)."""
+    notes = []
+    if source.get("note"):
+        notes.append(str(source["note"]))
+    if source.get("colour") == "converted":
+        notes.append("colour frames shown in grey (BT.601 luma)")
+    grid = source.get("grid_detected")
+    if isinstance(grid, dict):
+        notes.append(f"looks like a {grid['rows']}×{grid['cols']} grid of sequences: "
+                     "File › Split Grid Animation")
+    return "; ".join(notes)
 
 
 def reading_note(how_read: dict[str, Any]) -> tuple[str, str | None]:

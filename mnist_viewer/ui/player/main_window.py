@@ -17,6 +17,7 @@ from PyQt6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PyQt6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QInputDialog,
     QMainWindow,
     QMessageBox,
     QVBoxLayout,
@@ -44,7 +45,10 @@ from .transport import TransportBar
 CONTENT_JOB = "content"  # opening, generating: a newer request replaces an older one
 DATASET_FILTER = "MNIST datasets (*.gz *-ubyte *.idx* *.npz);;All files (*)"
 OPEN_FILTERS = {  # the filter chosen in File › Open Sequences… can force a layout
-    "Sequence files, layout detected (*.npy *.npz)": None,
+    "Sequence files, layout detected (*.npy *.npz *.h5 *.hdf5 *.gif *.png *.apng *.avi *.mp4 "
+    "*.mkv *.mov *.webm)": None,
+    "Animations and videos (*.gif *.png *.apng *.avi *.mp4 *.mkv *.mov *.webm)": None,
+    "HDF5 files (*.h5 *.hdf5 *.he5)": None,
     "mnist_test_seq layout (T, N, H, W) (*.npy)": "mnist_test_seq",
     "torchvision layout (N, T, H, W) (*.npy)": "torchvision",
     "All files (*)": None,
@@ -154,15 +158,64 @@ class MainWindow(QMainWindow):
         request = GenerateRequest(mode, source, request.split, request.config)
         return self.generate(request, recent=path)
 
-    def open_sequences(self, path: str | Path, layout: str | None = None) -> Job:
-        """Show the sequences of a file (``layout`` overrides the detected one)."""
+    def open_sequences(self, path: str | Path, layout: str | None = None,
+                       grid: object = None) -> Job | None:
+        """Show the sequences of a file (``layout`` overrides the detected one; ``grid`` splits
+        a grid animation). An HDF5 file with several datasets of frames asks which one."""
         path = str(Path(path).expanduser())
         layout = layout or self.settings.file_layout(path)  # a swap chosen before
+        key = self._hdf5_key(path)
+        if key == "":
+            return None  # the user cancelled the choice
         job = self._submit_content(f"Opening {Path(path).name}…",
                                    lambda progress, cancel: ct.open_sequence_file(
-                                       path, progress, cancel, layout))
+                                       path, progress, cancel, layout, key, grid))
         job.finished.connect(lambda c: self._remember(path, "sequences"))
         return job
+
+    def _hdf5_key(self, path: str) -> str | None:
+        """The HDF5 dataset to open: None when there is no choice to make, "" when cancelled."""
+        from ...core import hdf5
+
+        if not hdf5.is_hdf5(path):
+            return None
+        try:
+            entries = [e for e in hdf5.list_datasets(path)
+                       if 3 <= len(e.shape) <= 5 and e.dtype not in ("object", "|O")]
+        except DataError:
+            return None  # the open itself reports the problem
+        if len(entries) < 2:
+            return None
+        items = [f"{e.name}  {' × '.join(map(str, e.shape))}  {e.dtype}" for e in entries]
+        choice, ok = QInputDialog.getItem(self, "Choose a dataset",
+                                          f"{Path(path).name} holds several datasets of frames:",
+                                          items, 0, False)
+        return entries[items.index(choice)].name if ok and choice in items else ""
+
+    def split_grid_animation(self) -> Job | None:
+        """File › Split Grid Animation: reopen the animation shown as the grid's sequences (the
+        detected layout, or rows × columns and gap given in a dialog)."""
+        from ...core.files.grid_split import GridSplit
+
+        content = self.content
+        if content is None or content.path is None:
+            return None
+        source = (content.seqset.config or {}).get("source") or {}
+        found = source.get("grid_detected") if isinstance(source, dict) else None
+        default = (f"{found['rows']}x{found['cols']}+{found['gap']}"
+                   if isinstance(found, dict) else "4x4+1")
+        text, ok = QInputDialog.getText(self, "Split grid animation",
+                                        "Rows × columns + gap (pixels):", text=default)
+        if not ok:
+            return None
+        try:
+            size, _, gap = text.lower().replace("×", "x").replace(" ", "").partition("+")
+            rows, cols = (int(v) for v in size.split("x"))
+            grid = GridSplit(rows, cols, int(gap) if gap else 1)
+        except ValueError:
+            self.report_error(f"{text}: expected rows x columns + gap, e.g. 4x4+1")
+            return None
+        return self.open_sequences(content.path, None, grid)
 
     def swap_sequences_and_frames(self) -> Job | None:
         """Reopen the file shown with sequences and frames swapped (remembered for it)."""

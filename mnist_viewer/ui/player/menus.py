@@ -39,6 +39,7 @@ class MenuHost(Protocol):
     def show_shortcuts(self) -> None: ...
     def show_about(self) -> None: ...
     def open_tool(self, name: str) -> Any: ...
+    def split_grid_animation(self) -> Any: ...
     def open_recent(self, path: str) -> Any: ...
 
 # tool dialogs, imported when first opened: name -> (module, menu text, shortcut)
@@ -93,6 +94,8 @@ class Menus:
         self.open_predictions = act(file_menu, "Open &Predictions…", window.choose_predictions,
                                     None, None, "Review a model's predictions beside the truth "
                                     "(an OpenSTL saved/ or PredRNN results folder)")
+        self.split_grid = act(file_menu, "Split &Grid Animation…", window.split_grid_animation,
+                              tip="Reopen a grid GIF or video as the sequences of its cells")
         recent_menu = file_menu.addMenu("Open &Recent")
         assert recent_menu is not None
         self.recent_menu: QMenu = recent_menu
