@@ -97,8 +97,14 @@ def run_gui(args: argparse.Namespace) -> int:
     """Open the main window (and PATH); with ``--screenshot`` save a PNG of it and exit."""
     if _no_display():
         if not getattr(args, "screenshot", None):
-            return _fail("no display found (set DISPLAY, or QT_QPA_PLATFORM=offscreen)")
+            return _fail("no display found: set DISPLAY, or for headless use save a picture "
+                         "with 'mnist-viewer --screenshot OUT.png' (see --help)")
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no screen
+    from .platform_check import xcb_problem
+
+    problem = xcb_problem()
+    if problem is not None:
+        return _fail(problem)
     app = application()
     from .player.main_window import MainWindow  # after the QApplication, like every widget
 
