@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-import time
-from typing import TextIO
 
 from ..core.files import LAYOUTS
 from ..core.generation import COMBINES, MOTIONS, GeneratorConfig
+from .progress import add_quiet_option, progress_bar
 
 
 def _digits(text: str) -> int | tuple[int, int]:
@@ -81,6 +79,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="render in W processes (same output; default 1; at most the "
                         f"number of CPU cores, {os.cpu_count() or 1} here). Helps only on "
                         "machines with many cores: with few, one process is faster")
+    add_quiet_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -93,36 +92,6 @@ def _workers(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1, not {text!r}")
     return min(value, os.cpu_count() or 1)
-
-
-class ProgressBar:
-    """A one-line progress bar on a terminal stream (nothing when it isn't a terminal)."""
-
-    def __init__(self, label: str, stream: TextIO | None = None, width: int = 30) -> None:
-        self.stream = sys.stderr if stream is None else stream
-        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.label, self.width = label, width
-        self.shown = -1.0
-        self.started = time.monotonic()
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total <= 0:
-            return
-        fraction = min(1.0, done / total)
-        now = time.monotonic()
-        if fraction < 1.0 and now - self.shown < 0.1:
-            return
-        self.shown = now
-        filled = round(fraction * self.width)
-        bar = "#" * filled + "-" * (self.width - filled)
-        self.stream.write(f"\r{self.label} [{bar}] {fraction:6.1%} {done}/{total}"
-                          f" {now - self.started:5.1f}s")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled and self.shown >= 0:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -140,12 +109,9 @@ def run(args: argparse.Namespace) -> int:
     )
     dataset = load_dataset(args.data, args.split)
     seqset = generate(config, dataset)
-    bar = ProgressBar(f"generating {args.out}")
-    try:
+    with progress_bar(f"generating {args.out}", quiet=args.quiet, unit="seq") as bar:
         path = save_sequences(args.out, seqset, layout=layout, progress=bar,
                               workers=args.workers)
-    finally:
-        bar.close()
     cfg = seqset.generator_config
     print(f"wrote {path}: {seqset.num_sequences} sequences x {seqset.num_frames} frames, "
           f"{seqset.height}x{seqset.width}, layout {layout}, motion {cfg.motion}, "

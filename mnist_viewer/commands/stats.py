@@ -16,6 +16,7 @@ from ..core import analysis
 from ..core.errors import DataError
 from ..core.sequences import SequenceSet
 from .inputs import add_layout_option, open_input
+from .progress import add_quiet_option, progress_bar
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,13 +39,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, metavar="K",
                         help="for a dataset INPUT: the generator's seed")
     add_layout_option(parser)
+    add_quiet_option(parser)
     parser.set_defaults(func=run)
 
 
 def statistics(args: argparse.Namespace) -> tuple[SequenceSet, analysis.SetStatistics]:
     seqset = open_input(args.input, layout=args.layout, num_sequences=args.num, seed=args.seed)
     if args.index is None:
-        return seqset, analysis.set_statistics(seqset)
+        with progress_bar(f"statistics of {args.input}", quiet=getattr(args, "quiet", False),
+                          unit="seq") as bar:
+            return seqset, analysis.set_statistics(seqset, progress=bar)
     if not 0 <= args.index < seqset.num_sequences:
         raise DataError(args.input, f"sequence {args.index} out of range: the set has "
                         f"{seqset.num_sequences} sequences (0..{seqset.num_sequences - 1})")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 import numpy as np
 import pytest
 
 from mnist_viewer.cli import main
-from mnist_viewer.commands.generate import ProgressBar
 from mnist_viewer.core.files import open_sequences
 from mnist_viewer.core.generation import GeneratorConfig, generate
 from mnist_viewer.core.sources.datasets import load_dataset
@@ -91,22 +89,3 @@ def test_bad_digits_argument_is_an_argparse_error(capsys):
         main(["generate", "--out", "x.npz", "--digits", "two"])
     assert exit_.value.code == 2
     assert "--digits" in capsys.readouterr().err
-
-
-def test_progress_bar_only_on_a_terminal():
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    shown = Terminal()
-    bar = ProgressBar("generating", shown)
-    bar(0, 10)
-    bar(10, 10)
-    bar.close()
-    text = shown.getvalue()
-    assert "\r" in text and "100.0%" in text and "10/10" in text and text.endswith("\n")
-    hidden = io.StringIO()
-    quiet = ProgressBar("generating", hidden)
-    quiet(5, 10)
-    quiet.close()
-    assert hidden.getvalue() == ""
