@@ -84,8 +84,8 @@ def test_keys_step_and_jump(qtbot, window, wait_idle) -> None:
     press(qtbot, window, Qt.Key.Key_Comma)
     assert m.frame_index == 1
     press(qtbot, window, Qt.Key.Key_Left)
-    press(qtbot, window, Qt.Key.Key_Left)  # wraps around in loop mode
-    assert m.frame_index == t - 1
+    press(qtbot, window, Qt.Key.Key_Left)  # stops at the first frame, even in loop mode
+    assert m.frame_index == 0
     press(qtbot, window, Qt.Key.Key_Home)
     assert m.frame_index == 0
     press(qtbot, window, Qt.Key.Key_End)

@@ -35,7 +35,7 @@ from ..status import StatusBar
 from ..workers import Job, WorkerPool
 from .actions import PlayerActions
 from .generator_panel import GenerateRequest, GeneratorPanel
-from .menus import TOOLS, Menus, shortcut_rows
+from .menus import TOOLS, Menus, shortcut_groups
 from .model import PlayerModel
 from .sequence_view import COLORMAPS, OVERLAYS, SequenceView
 from .transport import TransportBar
@@ -357,7 +357,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def show_shortcuts(self) -> None:
-        dialogs.show_shortcuts(self, shortcut_rows(self))
+        dialogs.show_shortcuts(self, shortcut_groups(self))
 
     def show_about(self) -> None:
         dialogs.show_about(self)

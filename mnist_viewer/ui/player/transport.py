@@ -77,7 +77,7 @@ class TransportBar(QWidget):
         for mode in LOOP_MODES:
             self.loop_combo.addItem(LOOP_LABELS[mode], mode)
         self.loop_combo.setToolTip("What happens at the last frame")
-        self.loop_combo.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.loop_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the player
         self.measured_label = QLabel(self)
         self.measured_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("000.0 fps shown"))
         self.measured_label.setToolTip("Frames actually shown per second")
