@@ -30,6 +30,7 @@ from ...core.sources.datasets import Dataset
 from ...core.sources.keras import tensorflow_available
 from .. import content as ct
 from .. import dialogs
+from ..screen_fit import keep_on_screen, resize_to_fit
 from ..settings import Settings
 from ..status import StatusBar
 from ..workers import Job, WorkerPool
@@ -390,7 +391,8 @@ class MainWindow(QMainWindow):
         s = self.settings
         geometry, state = s.get_bytes("window/geometry"), s.get_bytes("window/state")
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1100, 720)
+            resize_to_fit(self, 1100, 720)
+        keep_on_screen(self)  # saved on a larger screen, or at another scaling
         if state is None or not self.restoreState(state):
             self.resizeDocks([self.panel_dock], [300], Qt.Orientation.Horizontal)
         colormap = s.get_str("view/colormap", "grey")
