@@ -132,3 +132,15 @@ def test_shortcut_list_is_grouped_complete_and_names_each_key_once(qtbot, player
     assert table.verticalScrollBar().maximum() == 0  # fits without scrolling
     assert table.item(0, 0).text() == "Playback"
     dialog.close()
+
+
+def test_speed_menu_marks_the_current_rate_and_recent_shows_paths(qtbot, player) -> None:
+    bar = player.transport
+    player.model.set_fps(24)
+    assert [f for f, a in bar.preset_actions.items() if a.isChecked()] == [24]
+    player.model.set_fps(33)
+    assert not any(a.isChecked() for a in bar.preset_actions.values())
+    path = "/data/a/mnist/train-images-idx3-ubyte.gz"
+    player.settings.add_recent_file(path)
+    player.menus.fill_recent()
+    assert any(path in a.text() for a in player.menus.recent_menu.actions())

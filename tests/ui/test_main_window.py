@@ -407,7 +407,7 @@ def test_pixel_under_the_cursor_goes_to_the_status_bar(qtbot, window, wait_idle)
     for x, y in ((int(xs[0]), int(ys[0])), (0, 0), (63, 63)):
         scene = window.view.view_box.mapViewToScene(QPointF(x + 0.5, y + 0.5))
         window.view.scene().sigMouseMoved.emit(scene)
-        assert window.status.pixel.text() == f"x {x}  y {y}  = {frame[y, x]}"
+        assert window.status.pixel.text() == f"x {x}  y {y}  value {frame[y, x]}"
     outside = window.view.view_box.mapViewToScene(QPointF(-3.5, 10.5))
     window.view.scene().sigMouseMoved.emit(outside)
     assert window.status.pixel.text() == ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Protocol, cast
 
 from PyQt6.QtCore import QObject, Qt
@@ -186,7 +185,7 @@ class Menus:
         menu.clear()
         files = self.window.settings.recent_files()
         for i, path in enumerate(files):
-            label = f"&{i + 1} {Path(path).name}" if i < 9 else Path(path).name
+            label = f"&{i + 1} {path}" if i < 9 else path  # the path: two "mnist" differ
             action = menu.addAction(label)
             assert action is not None
             action.setToolTip(path)
