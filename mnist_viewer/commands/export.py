@@ -17,6 +17,7 @@ from ..core.output.colormaps import COLORMAPS
 from ..core.sequences import SequenceSet
 from .engine_options import add_engine_options, engine_from
 from .inputs import add_layout_option, is_sequence_input, open_input
+from .progress import add_quiet_option, progress_bar
 
 
 def _fps(text: str) -> float:
@@ -72,6 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("input", metavar="INPUT", help="a sequence file or a dataset")
     parser.add_argument("--out", required=True, metavar="FILE", help="where to write")
     add_layout_option(parser)
+    add_quiet_option(parser)
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--index", type=_index, default=0, metavar="I",
                       help="the sequence to export (default 0)")
@@ -166,37 +168,40 @@ def run(args: argparse.Namespace) -> int:
         sheet_cols=args.sheet_cols,
     )
     sequence_file = is_sequence_input(path, args.layout)  # the rule: sequence_io
-    if args.stream:
-        if sequence_file:
-            raise DataError(path, "is a sequence file; --stream exports the digits of a dataset")
-        if args.boxes:
-            raise DataError(path, "--boxes needs sequences; a digit stream has no boxes")
-        from ..core.sources.datasets import load_dataset
+    with progress_bar(f"exporting {out}", quiet=args.quiet, unit="frame") as bar:
+        if args.stream:
+            if sequence_file:
+                raise DataError(path, "is a sequence file; --stream exports the digits of a "
+                                "dataset")
+            if args.boxes:
+                raise DataError(path, "--boxes needs sequences; a digit stream has no boxes")
+            from ..core.sources.datasets import load_dataset
 
-        dataset = load_dataset(path, args.split)
-        if args.start >= len(dataset):
-            raise DataError(path, f"the {args.split} split has {len(dataset)} digits; "
-                            f"--start {args.start} is past the end")
-        written = [export.export_stream(out, dataset.images, dataset.labels, options,
-                                          start=args.start, count=args.count)]
-    else:
-        if not sequence_file:  # refuse an impossible output before generating its sequences
-            size = GeneratorConfig().canvas_size
-            _check_size(args, out, args.frames, size, size)
-        seqs = open_input(path, layout=args.layout, key=args.key, grid=args.split_grid,
-                          split=args.split, seed=args.seed,
-                          num_sequences=_needed(args), frames=args.frames)
-        _check_selection(args, seqs)
-        _check_size(args, out, seqs.num_frames, seqs.height, seqs.width)
-        if args.range is not None:
-            start, stop = args.range
-            written = export.export_sequences(out, seqs, start, stop, options,
-                                              engine=engine_from(args))
-        elif args.grid is not None:
-            rows, cols = args.grid
-            written = [export.export_grid(out, seqs, rows, cols, options, page=args.page)]
+            dataset = load_dataset(path, args.split)
+            if args.start >= len(dataset):
+                raise DataError(path, f"the {args.split} split has {len(dataset)} digits; "
+                                f"--start {args.start} is past the end")
+            written = [export.export_stream(out, dataset.images, dataset.labels, options,
+                                            start=args.start, count=args.count, progress=bar)]
         else:
-            written = [export.export_sequence(out, seqs, args.index, options)]
+            if not sequence_file:  # refuse an impossible output before generating its sequences
+                size = GeneratorConfig().canvas_size
+                _check_size(args, out, args.frames, size, size)
+            seqs = open_input(path, layout=args.layout, key=args.key, grid=args.split_grid,
+                              split=args.split, seed=args.seed,
+                              num_sequences=_needed(args), frames=args.frames)
+            _check_selection(args, seqs)
+            _check_size(args, out, seqs.num_frames, seqs.height, seqs.width)
+            if args.range is not None:
+                start, stop = args.range
+                written = export.export_sequences(out, seqs, start, stop, options,
+                                                  engine=engine_from(args), progress=bar)
+            elif args.grid is not None:
+                rows, cols = args.grid
+                written = [export.export_grid(out, seqs, rows, cols, options, page=args.page,
+                                              progress=bar)]
+            else:
+                written = [export.export_sequence(out, seqs, args.index, options, progress=bar)]
     for p in written:
         print(p)
     return 0

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
-import time
-from typing import TextIO
 
 from ..core.files import LAYOUTS
 from ..core.generation import COMBINES, MOTIONS, GeneratorConfig
 from .engine_options import add_engine_options, engine_from
+from .progress import add_quiet_option, progress_bar
 
 
 def _digits(text: str) -> int | tuple[int, int]:
@@ -86,37 +84,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--resume", action="store_true",
                         help="for a .zarr store: complete an interrupted write of the same set "
                         "(only the missing chunks are computed)")
+    add_quiet_option(parser)
     parser.set_defaults(func=run)
-
-
-class ProgressBar:
-    """A one-line progress bar on a terminal stream (nothing when it isn't a terminal)."""
-
-    def __init__(self, label: str, stream: TextIO | None = None, width: int = 30) -> None:
-        self.stream = sys.stderr if stream is None else stream
-        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.label, self.width = label, width
-        self.shown = -1.0
-        self.started = time.monotonic()
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total <= 0:
-            return
-        fraction = min(1.0, done / total)
-        now = time.monotonic()
-        if fraction < 1.0 and now - self.shown < 0.1:
-            return
-        self.shown = now
-        filled = round(fraction * self.width)
-        bar = "#" * filled + "-" * (self.width - filled)
-        self.stream.write(f"\r{self.label} [{bar}] {fraction:6.1%} {done}/{total}"
-                          f" {now - self.started:5.1f}s")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled and self.shown >= 0:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -138,12 +107,9 @@ def run(args: argparse.Namespace) -> int:
     check_free_space(args.out, config.file_bytes + config.ground_truth_bytes,
                      f"this set ({config.num_sequences:,} sequences × {config.frames:,} frames "
                      f"of {config.canvas_size}x{config.canvas_size})")
-    bar = ProgressBar(f"generating {args.out}")
-    try:
+    with progress_bar(f"generating {args.out}", quiet=args.quiet, unit="seq") as bar:
         path = save_sequences(args.out, seqset, layout=layout, progress=bar,
                               engine=engine_from(args), resume=args.resume)
-    finally:
-        bar.close()
     cfg = seqset.generator_config
     where = args.out if layout == "zarr" else path  # a URL stays as given
     print(f"wrote {where}: {seqset.num_sequences} sequences x {seqset.num_frames} frames, "

@@ -16,6 +16,7 @@ from ..core.errors import DataError
 from ..core.sequences import SequenceSet
 from .engine_options import add_engine_options, engine_from
 from .inputs import add_layout_option, dumps_json, open_input
+from .progress import add_quiet_option, progress_bar
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="for a dataset INPUT: the generator's seed")
     add_layout_option(parser)
     add_engine_options(parser)
+    add_quiet_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -46,7 +48,9 @@ def statistics(args: argparse.Namespace) -> tuple[SequenceSet, analysis.SetStati
     seqset = open_input(args.input, layout=args.layout, key=args.key, grid=args.split_grid,
                         num_sequences=args.num, seed=args.seed)
     if args.index is None:
-        return seqset, analysis.set_statistics(seqset, engine=engine_from(args))
+        with progress_bar(f"statistics of {args.input}", quiet=getattr(args, "quiet", False),
+                          unit="seq") as bar:
+            return seqset, analysis.set_statistics(seqset, progress=bar, engine=engine_from(args))
     if not 0 <= args.index < seqset.num_sequences:
         raise DataError(args.input, f"sequence {args.index} out of range: the set has "
                         f"{seqset.num_sequences} sequences (0..{seqset.num_sequences - 1})")

@@ -102,8 +102,14 @@ def run_gui(args: argparse.Namespace) -> int:
         return run_review(args)
     if _no_display():
         if not getattr(args, "screenshot", None):
-            return _fail("no display found (set DISPLAY, or QT_QPA_PLATFORM=offscreen)")
+            return _fail("no display found: set DISPLAY, or for headless use save a picture "
+                         "with 'mnist-viewer --screenshot OUT.png' (see --help)")
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no screen
+    from .platform_check import xcb_problem
+
+    problem = xcb_problem()
+    if problem is not None:
+        return _fail(problem)
     app = application()
     # The data-source warnings (a source skipped, the embedded subset) go to the status bar
     # (Content.warnings), not to Python's last-resort handler on stderr.

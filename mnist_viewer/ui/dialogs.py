@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform
 
-from PyQt6.QtCore import PYQT_VERSION_STR, QT_VERSION_STR, Qt
+from PyQt6.QtCore import PYQT_VERSION_STR, Qt, qVersion
 from PyQt6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -32,7 +32,7 @@ def versions() -> dict[str, str]:
 
     return {
         "mnist-viewer": __version__,
-        "Qt": QT_VERSION_STR,
+        "Qt": qVersion() or "",  # the Qt running, not the one PyQt6 was built with
         "PyQt6": PYQT_VERSION_STR,
         "pyqtgraph": pyqtgraph.__version__,
         "numpy": numpy.__version__,
@@ -63,27 +63,48 @@ def show_about(parent: QWidget) -> QMessageBox:
     return box
 
 
-def show_shortcuts(parent: QWidget, rows: list[tuple[str, str]]) -> QDialog:
+def show_shortcuts(parent: QWidget, groups: list[tuple[str, list[tuple[str, str]]]]) -> QDialog:
+    """The shortcut list: one bold heading row per group, then its (keys, action) rows.
+
+    Sized to show every row without scrolling (within the screen's available height).
+    """
     dialog = QDialog(parent)
     dialog.setWindowTitle("Keyboard Shortcuts")
-    table = QTableWidget(len(rows), 2, dialog)
+    count = sum(1 + len(rows) for _group, rows in groups)
+    table = QTableWidget(count, 2, dialog)
     table.setHorizontalHeaderLabels(["Keys", "Action"])
     table.verticalHeader().setVisible(False)  # type: ignore[union-attr]
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
-    for i, (keys, what) in enumerate(rows):
-        table.setItem(i, 0, QTableWidgetItem(keys))
-        table.setItem(i, 1, QTableWidgetItem(what))
+    table.setShowGrid(False)
+    row = 0
+    for group, rows in groups:
+        heading = QTableWidgetItem(group)
+        font = heading.font()
+        font.setBold(True)
+        heading.setFont(font)
+        table.setItem(row, 0, heading)
+        table.setSpan(row, 0, 1, 2)
+        row += 1
+        for keys, what in rows:
+            table.setItem(row, 0, QTableWidgetItem(keys))
+            table.setItem(row, 1, QTableWidgetItem(what))
+            row += 1
+    table.resizeRowsToContents()
     header = table.horizontalHeader()
     assert header is not None
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
     header.setStretchLastSection(True)
+    height = header.height() + sum(table.rowHeight(r) for r in range(count)) \
+        + 2 * table.frameWidth()
+    table.setMinimumHeight(height)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
     buttons.rejected.connect(dialog.reject)
     layout = QVBoxLayout(dialog)
     layout.addWidget(table)
     layout.addWidget(buttons)
-    dialog.resize(420, 480)
+    dialog.resize(440, dialog.sizeHint().height())
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog

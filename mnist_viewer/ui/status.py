@@ -32,7 +32,7 @@ class StatusBar(QStatusBar):
         self.caption = QLabel()
         self.caption.setToolTip("The frame shown")
         self.pixel = QLabel()
-        self.pixel.setMinimumWidth(self.fontMetrics().horizontalAdvance("x 000  y 000  = 255"))
+        self.pixel.setMinimumWidth(self.fontMetrics().horizontalAdvance("x 000  y 000  value 255"))
         self.pixel.setToolTip("Pixel under the cursor: column, row and value")
         self.progress_label = QLabel()
         self.progress = QProgressBar()
@@ -94,7 +94,7 @@ class StatusBar(QStatusBar):
         self.caption.setText(text)
 
     def set_pixel(self, x: int, y: int, value: int) -> None:
-        self.pixel.setText(f"x {x}  y {y}  = {value}")
+        self.pixel.setText(f"x {x}  y {y}  value {value}")
 
     def clear_pixel(self) -> None:
         self.pixel.setText("")

@@ -18,8 +18,8 @@ TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
-def test_real_mnist_folder(mnist_dir: Path) -> None:
-    splits = open_dataset(mnist_dir)
+def test_real_mnist_folder(full_mnist_dir: Path) -> None:
+    splits = open_dataset(full_mnist_dir)
     assert list(splits) == ["train", "test"]
     train, test = splits["train"], splits["test"]
     assert train.images.shape == (60000, 28, 28) and test.images.shape == (10000, 28, 28)
@@ -55,11 +55,11 @@ def test_keras_cache_file_is_in_the_resolution_order(tmp_path: Path, mnist_dir: 
     assert load_dataset(None, "test").provenance == str(cache)
 
 
-def test_embedded_subset_is_real_and_balanced(mnist_dir: Path) -> None:
+def test_embedded_subset_is_real_and_balanced(full_mnist_dir: Path) -> None:
     train = embedded_dataset("train")
     assert train.label_counts() == [200] * 10
     assert embedded_dataset("test").label_counts() == [50] * 10
-    full = read_idx(mnist_dir / "train-images-idx3-ubyte.gz")
+    full = read_idx(full_mnist_dir / "train-images-idx3-ubyte.gz")
     index = datasets.embedded_path() / "indices.json"
     import json
 
@@ -70,22 +70,25 @@ def test_embedded_subset_is_real_and_balanced(mnist_dir: Path) -> None:
 def test_resolution_order(tmp_path: Path, mnist_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_dataset().provenance == "embedded subset"
     monkeypatch.setenv("MNIST_VIEWER_DATA", str(mnist_dir))
-    assert len(load_dataset()) == 60000
+    assert len(load_dataset()) == len(read_idx(mnist_dir / "train-labels-idx1-ubyte.gz"))
+    assert load_dataset().provenance == str(mnist_dir)
     other = tmp_path / "other"
     other.mkdir()
     for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
         shutil.copy(mnist_dir / name, other / name)
-    assert len(load_dataset(other, "test")) == 10000  # explicit path wins over the variable
+    test = load_dataset(other, "test")  # explicit path wins over the variable
+    assert test.provenance == str(other)
+    assert len(test) == len(read_idx(mnist_dir / "t10k-labels-idx1-ubyte.gz"))
     with pytest.raises(DataError, match="no train split"):
         load_dataset(other, "train")
 
 
-def test_folder_with_dot_spelling_and_fashion_name(tmp_path: Path, mnist_dir: Path) -> None:
+def test_folder_with_dot_spelling_and_fashion_name(tmp_path: Path, full_mnist_dir: Path) -> None:
     folder = tmp_path / "fashion"
     folder.mkdir()
     for src, dst in (("t10k-images-idx3-ubyte.gz", "t10k-images.idx3-ubyte"),
                      ("t10k-labels-idx1-ubyte.gz", "t10k-labels.idx1-ubyte")):
-        raw = gzip.decompress((mnist_dir / src).read_bytes())
+        raw = gzip.decompress((full_mnist_dir / src).read_bytes())
         (folder / dst).write_bytes(raw)
     # real MNIST labels are recognised as MNIST whatever the folder is called
     assert open_dataset(folder)["test"].name == "mnist"
@@ -113,7 +116,9 @@ def test_image_and_label_count_mismatch(tmp_path: Path, mnist_dir: Path) -> None
     folder.mkdir()
     shutil.copy(mnist_dir / "t10k-images-idx3-ubyte.gz", folder)
     shutil.copy(mnist_dir / "train-labels-idx1-ubyte.gz", folder / "t10k-labels-idx1-ubyte.gz")
-    assert "10000 images but 60000 labels" in _fails(folder)
+    n_images = len(read_idx(mnist_dir / "t10k-labels-idx1-ubyte.gz"))
+    n_labels = len(read_idx(mnist_dir / "train-labels-idx1-ubyte.gz"))
+    assert f"{n_images} images but {n_labels} labels" in _fails(folder)
 
 
 def test_images_without_labels_are_a_label_less_dataset(tmp_path: Path, mnist_dir: Path) -> None:
@@ -148,20 +153,22 @@ def test_not_a_zip_npz(tmp_path: Path) -> None:
     assert "npz" in _fails(tmp_path / "broken.npz")
 
 
-def test_download_cache_comes_before_the_keras_cache(tmp_path: Path, mnist_dir: Path) -> None:
+def test_download_cache_comes_before_the_keras_cache(tmp_path: Path, full_mnist_dir: Path) -> None:
     from mnist_viewer.core.sources import download
 
     cache = download.mnist_cache_path()  # under the isolated MNIST_VIEWER_CACHE of the test
     cache.mkdir(parents=True)
-    for gz in mnist_dir.glob("*-ubyte.gz"):
+    for gz in full_mnist_dir.glob("*-ubyte.gz"):
         (cache / gz.name[:-3]).write_bytes(gzip.decompress(gz.read_bytes()))
     assert download.is_cached()
     keras = datasets.keras_cache_file()
     keras.parent.mkdir(parents=True)
-    _make_npz(keras, mnist_dir)
+    _make_npz(keras, full_mnist_dir)
     test = load_dataset(None, "test")
-    assert test.provenance == str(cache) and len(test) == 10000
-    assert len(load_dataset("cache", "train")) == 60000
+    assert test.provenance == str(cache)
+    assert len(test) == len(read_idx(full_mnist_dir / "t10k-labels-idx1-ubyte.gz"))
+    train_labels = read_idx(full_mnist_dir / "train-labels-idx1-ubyte.gz")
+    assert len(load_dataset("cache", "train")) == len(train_labels)
 
 
 # --- sources found by the program never block; sources named by the user are errors ---------
@@ -201,13 +208,13 @@ def test_a_truncated_keras_cache_is_skipped_with_a_warning(
     assert keras.read_bytes() == data  # never deleted or changed
 
 
-def test_a_damaged_download_cache_is_skipped_for_the_keras_cache(mnist_dir: Path) -> None:
-    cache = _fill_download_cache(mnist_dir)
+def test_a_damaged_download_cache_is_skipped_for_the_keras_cache(full_mnist_dir: Path) -> None:
+    cache = _fill_download_cache(full_mnist_dir)
     labels = cache / "t10k-labels-idx1-ubyte"
     labels.write_bytes(labels.read_bytes()[:-100])  # fails the size and SHA-256 checks
     keras = datasets.keras_cache_file()
     keras.parent.mkdir(parents=True)
-    arrays = _make_npz(keras, mnist_dir)
+    arrays = _make_npz(keras, full_mnist_dir)
     test = load_dataset(None, "test")
     assert test.provenance == str(keras)  # the next source in the order
     np.testing.assert_array_equal(test.images, arrays["x_test"])
@@ -217,8 +224,8 @@ def test_a_damaged_download_cache_is_skipped_for_the_keras_cache(mnist_dir: Path
         load_dataset("cache", "test")  # named: an error
 
 
-def test_a_download_cache_that_does_not_open_is_skipped(mnist_dir: Path) -> None:
-    cache = _fill_download_cache(mnist_dir)
+def test_a_download_cache_that_does_not_open_is_skipped(full_mnist_dir: Path) -> None:
+    cache = _fill_download_cache(full_mnist_dir)
     images = cache / "train-images-idx3-ubyte"
     with open(images, "r+b") as fh:  # same size, broken IDX header
         fh.write(b"\xff\xff\xff\xff")
@@ -229,7 +236,7 @@ def test_a_download_cache_that_does_not_open_is_skipped(mnist_dir: Path) -> None
 
 
 def test_a_broken_source_the_user_named_is_an_error(
-    tmp_path: Path, mnist_dir: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, full_mnist_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     broken = tmp_path / "mnist.npz"
     broken.write_bytes(b"PK\x03\x04 truncated")
@@ -239,13 +246,13 @@ def test_a_broken_source_the_user_named_is_an_error(
     monkeypatch.setenv("MNIST_VIEWER_DATA", str(broken))
     with pytest.raises(DataError, match=r"named by \$MNIST_VIEWER_DATA"):
         load_dataset(None, "train")
-    _fill_download_cache(mnist_dir)  # a good source further down does not hide the error
+    _fill_download_cache(full_mnist_dir)  # a good source further down does not hide the error
     with pytest.raises(DataError):
         load_dataset(None, "train")
 
 
-def test_real_mnist_found_by_itself_has_no_warning(mnist_dir: Path) -> None:
-    _fill_download_cache(mnist_dir)
+def test_real_mnist_found_by_itself_has_no_warning(full_mnist_dir: Path) -> None:
+    _fill_download_cache(full_mnist_dir)
     test = load_dataset(None, "test")
     assert test.warnings == () and not test.is_embedded and test.name == "mnist"
 
@@ -258,11 +265,11 @@ def test_the_embedded_subset_always_says_so(caplog: pytest.LogCaptureFixture) ->
         assert caplog.records[-1].getMessage() == datasets.EMBEDDED_NOTE
 
 
-def test_generated_config_records_the_embedded_subset(mnist_dir: Path) -> None:
+def test_generated_config_records_the_embedded_subset(full_mnist_dir: Path) -> None:
     from mnist_viewer.core.generation import GeneratorConfig, generate
 
     config = GeneratorConfig(num_sequences=2, frames=3, seed=1)
     source = generate(config, load_dataset(None, "train")).config["source"]
     assert source["embedded"] is True and source["note"] == datasets.EMBEDDED_NOTE
-    real = generate(config, load_dataset(mnist_dir, "train")).config["source"]
+    real = generate(config, load_dataset(full_mnist_dir, "train")).config["source"]
     assert "embedded" not in real and real["name"] == "mnist"

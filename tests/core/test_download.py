@@ -26,9 +26,9 @@ TEST_LABELS = "t10k-labels-idx1-ubyte"
 TEST_IMAGES = "t10k-images-idx3-ubyte"
 
 
-def pinned_sums(mnist_dir: Path) -> dict[str, tuple[str, int]]:
+def pinned_sums(full_mnist_dir: Path) -> dict[str, tuple[str, int]]:
     """The SHA-256 and size table, read from the shared data README (not from the code)."""
-    text = (mnist_dir / "README.md").read_text(encoding="utf-8")
+    text = (full_mnist_dir / "README.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\s*([0-9a-f]{64})\s+(\S+)\s+\(([\d,]+) bytes\)", text, re.MULTILINE)
     return {name: (sha, int(size.replace(",", ""))) for sha, name, size in rows}
 
@@ -47,8 +47,8 @@ class _Server:
 
     ENDLESS_CAP = 16 * 1024 * 1024  # compressed bytes; about 16 GB once inflated
 
-    def __init__(self, mnist_dir: Path) -> None:
-        self.mnist_dir = mnist_dir
+    def __init__(self, full_mnist_dir: Path) -> None:
+        self.full_mnist_dir = full_mnist_dir
         self.requests: list[str] = []
         self.release = threading.Event()
         self.endless_done = threading.Event()
@@ -77,7 +77,7 @@ class _Server:
 
     def respond(self, handler: http.server.BaseHTTPRequestHandler) -> None:
         _, mode, archive = handler.path.split("/", 2)
-        source = self.mnist_dir / archive
+        source = self.full_mnist_dir / archive
         if mode.startswith("status"):
             handler.send_error(int(mode[len("status") :]))
             return
@@ -173,8 +173,8 @@ class _Server:
 
 
 @pytest.fixture(scope="module")
-def server(mnist_dir: Path) -> Iterator[_Server]:
-    srv = _Server(mnist_dir)
+def server(full_mnist_dir: Path) -> Iterator[_Server]:
+    srv = _Server(full_mnist_dir)
     yield srv
     srv.close()
 
@@ -202,30 +202,30 @@ def full_download(server: _Server, tmp_path_factory: pytest.TempPathFactory):
 # --- successful download ---------------------------------------------------------------------
 
 
-def test_full_download_is_verified(full_download, mnist_dir: Path) -> None:
+def test_full_download_is_verified(full_download, full_mnist_dir: Path) -> None:
     dest, result, _ = full_download
     assert result == dest
-    sums = pinned_sums(mnist_dir)
+    sums = pinned_sums(full_mnist_dir)
     assert len(sums) == 4
     for name, (sha, size) in sums.items():
         path = dest / name
         assert path.stat().st_size == size
         assert sha256_of(path) == sha
         # independently: the shared .gz, decompressed by the standard library
-        with gzip.open(mnist_dir / f"{name}.gz", "rb") as fh:
+        with gzip.open(full_mnist_dir / f"{name}.gz", "rb") as fh:
             assert hashlib.sha256(fh.read()).hexdigest() == sha256_of(path)
     assert download.is_cached(dest)
     assert leftovers(dest) == []
 
 
-def test_pinned_table_matches_shared_readme(mnist_dir: Path) -> None:
+def test_pinned_table_matches_shared_readme(full_mnist_dir: Path) -> None:
     table = {n: (f.sha256, f.size) for n, f in download.MNIST_FILES.items()}
-    assert table == pinned_sums(mnist_dir)
+    assert table == pinned_sums(full_mnist_dir)
 
 
-def test_progress_is_monotonic_and_reaches_total(full_download, mnist_dir: Path) -> None:
+def test_progress_is_monotonic_and_reaches_total(full_download, full_mnist_dir: Path) -> None:
     _, _, calls = full_download
-    total = sum(size for _, size in pinned_sums(mnist_dir).values())
+    total = sum(size for _, size in pinned_sums(full_mnist_dir).values())
     assert calls, "no progress reported"
     assert {t for _, t in calls} == {total}
     done = [d for d, _ in calls]
@@ -235,7 +235,7 @@ def test_progress_is_monotonic_and_reaches_total(full_download, mnist_dir: Path)
 
 
 def test_verified_files_are_not_downloaded_again(
-    full_download, server: _Server, mnist_dir: Path
+    full_download, server: _Server, full_mnist_dir: Path
 ) -> None:
     dest, _, _ = full_download
     before = len(server.requests)
@@ -244,14 +244,14 @@ def test_verified_files_are_not_downloaded_again(
         dest, mirrors=[server.url("good")], progress=lambda d, t: calls.append((d, t))
     )
     assert len(server.requests) == before
-    total = sum(size for _, size in pinned_sums(mnist_dir).values())
+    total = sum(size for _, size in pinned_sums(full_mnist_dir).values())
     assert calls[-1] == (total, total)
 
 
-def test_default_destination_is_the_cache(server: _Server, mnist_dir: Path) -> None:
+def test_default_destination_is_the_cache(server: _Server, full_mnist_dir: Path) -> None:
     result = download.download_mnist(mirrors=[server.url("good")], files=[TEST_LABELS])
     assert result == download.mnist_cache_path()
-    sha, size = pinned_sums(mnist_dir)[TEST_LABELS]
+    sha, size = pinned_sums(full_mnist_dir)[TEST_LABELS]
     assert sha256_of(result / TEST_LABELS) == sha
     assert (result / TEST_LABELS).stat().st_size == size
     assert not download.is_cached()  # only one of four files
@@ -412,7 +412,7 @@ def test_all_mirrors_listed_in_one_line(server: _Server, tmp_path: Path) -> None
 
 
 def test_falls_through_to_a_good_mirror(
-    server: _Server, refused_url: str, tmp_path: Path, mnist_dir: Path
+    server: _Server, refused_url: str, tmp_path: Path, full_mnist_dir: Path
 ) -> None:
     mirrors = [
         refused_url,
@@ -426,7 +426,7 @@ def test_falls_through_to_a_good_mirror(
     download.download_mnist(
         tmp_path, mirrors=mirrors, files=[TEST_IMAGES], progress=lambda d, t: seen.append(d)
     )
-    sha, size = pinned_sums(mnist_dir)[TEST_IMAGES]
+    sha, size = pinned_sums(full_mnist_dir)[TEST_IMAGES]
     assert sha256_of(tmp_path / TEST_IMAGES) == sha
     assert all(b >= a for a, b in itertools.pairwise(seen))
     assert seen[-1] == size
@@ -450,8 +450,8 @@ def test_good_file_survives_failed_redownload(server: _Server, tmp_path: Path) -
     assert leftovers(tmp_path) == []
 
 
-def test_bad_cached_file_is_replaced(server: _Server, tmp_path: Path, mnist_dir: Path) -> None:
-    sha, size = pinned_sums(mnist_dir)[TEST_LABELS]
+def test_bad_cached_file_is_replaced(server: _Server, tmp_path: Path, full_mnist_dir: Path) -> None:
+    sha, size = pinned_sums(full_mnist_dir)[TEST_LABELS]
     target = tmp_path / TEST_LABELS
     target.write_bytes(bytes(size))  # right size, wrong content
     assert download.is_cached(tmp_path) is False  # three files missing
@@ -496,9 +496,9 @@ def test_is_cached_remembers_a_check_by_size_and_mtime(full_download, tmp_path: 
     assert not download.is_cached(tmp_path)
 
 
-def test_file_mirror_works(mnist_dir: Path, tmp_path: Path) -> None:
-    download.download_mnist(tmp_path, mirrors=[mnist_dir.as_uri()], files=[TEST_LABELS])
-    assert sha256_of(tmp_path / TEST_LABELS) == pinned_sums(mnist_dir)[TEST_LABELS][0]
+def test_file_mirror_works(full_mnist_dir: Path, tmp_path: Path) -> None:
+    download.download_mnist(tmp_path, mirrors=[full_mnist_dir.as_uri()], files=[TEST_LABELS])
+    assert sha256_of(tmp_path / TEST_LABELS) == pinned_sums(full_mnist_dir)[TEST_LABELS][0]
 
 
 # --- cache location --------------------------------------------------------------------------

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 import numpy as np
 import pytest
 
 from mnist_viewer.cli import main
-from mnist_viewer.commands.generate import ProgressBar
 from mnist_viewer.core.files import open_sequences
 from mnist_viewer.core.generation import GeneratorConfig, generate
 from mnist_viewer.core.sources.datasets import load_dataset
@@ -93,25 +91,6 @@ def test_bad_digits_argument_is_an_argparse_error(capsys):
     assert "--digits" in capsys.readouterr().err
 
 
-def test_progress_bar_only_on_a_terminal():
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    shown = Terminal()
-    bar = ProgressBar("generating", shown)
-    bar(0, 10)
-    bar(10, 10)
-    bar.close()
-    text = shown.getvalue()
-    assert "\r" in text and "100.0%" in text and "10/10" in text and text.endswith("\n")
-    hidden = io.StringIO()
-    quiet = ProgressBar("generating", hidden)
-    quiet(5, 10)
-    quiet.close()
-    assert hidden.getvalue() == ""
-
-
 def test_embedded_subset_warns_on_stderr_and_in_the_file(tmp_path, capsys):
     out = tmp_path / "mnist_test_seq.npz"
     assert main(["generate", "--out", str(out), "--num", "3", "--frames", "4", "--seed", "1",
@@ -142,7 +121,7 @@ def test_a_broken_keras_cache_does_not_block_generate(tmp_path, capsys):
     assert open_sequences(out).num_sequences == 2
 
 
-def test_real_mnist_gives_no_warning(tmp_path, mnist_dir, capsys):
+def test_real_mnist_gives_no_warning(tmp_path, full_mnist_dir, capsys):
     assert main(["generate", "--out", str(tmp_path / "s.npz"), "--num", "2", "--frames", "3",
-                 "--data", str(mnist_dir)]) == 0
+                 "--data", str(full_mnist_dir)]) == 0
     assert capsys.readouterr().err == ""

@@ -12,8 +12,8 @@ import pytest
 from mnist_viewer.cli import main
 
 
-def test_info_json_on_real_mnist(mnist_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["info", str(mnist_dir), "--json"]) == 0
+def test_info_json_on_real_mnist(full_mnist_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["info", str(full_mnist_dir), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["kind"] == "dataset" and info["format"] == "idx" and info["name"] == "mnist"
     assert info["image_shape"] == [28, 28]
@@ -23,8 +23,8 @@ def test_info_json_on_real_mnist(mnist_dir: Path, capsys: pytest.CaptureFixture[
     assert info["test"]["label_counts"] == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
-def test_info_text(mnist_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["info", str(mnist_dir)]) == 0
+def test_info_text(full_mnist_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["info", str(full_mnist_dir)]) == 0
     out = capsys.readouterr().out
     assert "mnist dataset" in out and "60000 images" in out
 

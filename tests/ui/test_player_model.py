@@ -56,9 +56,9 @@ def test_navigation_clamps_and_signals(model: PlayerModel, qtbot) -> None:
     frames: list[int] = []
     model.frame_changed.connect(frames.append)
     model.last()
-    model.step(1)  # loop mode wraps around
-    model.set_loop_mode("once")
-    model.step(-5)  # stops at 0 outside loop mode
+    model.step(1)  # stops at the last frame, even in loop mode
+    model.first()
+    model.step(-5)  # and at 0
     model.set_frame(10_000)
     assert frames == [t - 1, 0, t - 1]
     sequences: list[int] = []

@@ -31,7 +31,9 @@ from PyQt6.QtWidgets import (
 
 from ...core.errors import DataError
 from ...core.output.mosaic import GridLayout
+from ..elided_label import ElidedLabel
 from ..player.sequence_view import BACKGROUND
+from ..screen_fit import resize_to_fit
 from ..widgets import spin_box
 from ..workers import error_message
 from .pages import PagePicture, caption_texts, fetch_sequences, stream_digits
@@ -54,7 +56,7 @@ class GridDialog(QDialog):
         self.sync_limit = SYNC_LIMIT
         self.setWindowTitle("Grid — mnist-viewer")
         self.setModal(False)
-        self.resize(760, 800)
+        resize_to_fit(self, 760, 800)  # 760×~740 on a 1280×800 screen
         settings = window.settings
         self._rows = min(max(1, settings.get_int("grid/rows", 4)), MAX_SIDE)
         self._cols = min(max(1, settings.get_int("grid/cols", 4)), MAX_SIDE)
@@ -73,8 +75,8 @@ class GridDialog(QDialog):
         self.prev_button.setToolTip("Previous page (PgUp)")
         self.next_button = QPushButton(style.standardIcon(sp.SP_ArrowForward), "Next")
         self.next_button.setToolTip("Next page (PgDown)")
-        self.page_label = QLabel()
-        self.page_label.setMinimumWidth(230)
+        self.page_label = ElidedLabel()  # "…" rather than overlapping the buttons
+        self.page_label.setMinimumWidth(120)
         self.page_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         actions = getattr(window, "player_actions", None)
         self.play_button = QToolButton()  # the main window's Play action: same icon, text, key
@@ -110,7 +112,7 @@ class GridDialog(QDialog):
         self.view_box.setMouseEnabled(False, False)
         self.picture = PagePicture(self.view_box)
         self.image_item, self.highlight = self.picture.image_item, self.picture.highlight
-        self.status_label = QLabel()
+        self.status_label = ElidedLabel()
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)

@@ -1,13 +1,16 @@
 """The player's QActions with their shortcuts, shared by the Playback menu and the transport bar.
 
-The shortcuts are window-wide, but keys an editable widget uses itself (PgUp/PgDown, Home/End,
-arrows, Space... typed into a spin box, a line edit or a combo box) go to that widget:
-:class:`EditKeysFirst` accepts their ShortcutOverride.
+Keys behave as in a media player: the playback keys (Space, Left/Right and , ., Home/End,
+PgUp/PgDn, [ ]) act on the player wherever the focus is, unless a text field is being edited
+and the key edits its text (:func:`wants_key`); combo boxes never keep them. Enter or Esc in a
+field of the main window hands the focus back to the view (:class:`EditKeysFirst`).
 """
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QEvent, QObject, Qt
+from collections.abc import Callable
+
+from PyQt6.QtCore import QEvent, QObject, Qt, QTimer
 from PyQt6.QtGui import QAction, QActionGroup, QKeyEvent, QKeySequence
 from PyQt6.QtWidgets import (
     QAbstractSpinBox,
@@ -27,41 +30,84 @@ FPS_PRESETS: tuple[int, ...] = (1, 2, 5, 10, 15, 24, 30, 60, 120)
 LOOP_LABELS = {"loop": "Loop", "pingpong": "Ping-pong", "once": "Play once"}
 
 
-# keys the player's shortcuts use that editable widgets use too
+# keys the player's shortcuts use that text fields use too (to move the cursor or as characters)
 EDIT_KEYS = frozenset({
-    Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Home, Qt.Key.Key_End,
-    Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Space,
+    Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Space,
     Qt.Key.Key_Comma, Qt.Key.Key_Period, Qt.Key.Key_BracketLeft, Qt.Key.Key_BracketRight,
 })
-_EDITABLE = (QAbstractSpinBox, QLineEdit, QComboBox, QTextEdit, QPlainTextEdit)
+# what a number field (a spin box) edits with: the cursor keys and a decimal separator
+NUMBER_KEYS = frozenset({
+    Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Comma,
+    Qt.Key.Key_Period,
+})
+# every key of the player's shortcuts that a field could claim
+PLAYBACK_KEYS = EDIT_KEYS | {Qt.Key.Key_PageUp, Qt.Key.Key_PageDown}
+_TEXT = (QLineEdit, QTextEdit, QPlainTextEdit)
+_NUMBER_OR_CHOICE = (QAbstractSpinBox, QComboBox)
 _NO_TYPING = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier \
     | Qt.KeyboardModifier.MetaModifier
+_RETURN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape)
+
+
+def _editable(widget: QObject | None) -> bool:
+    if isinstance(widget, QAbstractSpinBox):
+        return widget.isEnabled() and not widget.isReadOnly()
+    if isinstance(widget, QLineEdit):
+        return widget.isEnabled() and not widget.isReadOnly()
+    return isinstance(widget, (QTextEdit, QPlainTextEdit)) and widget.isEnabled() and \
+        not widget.isReadOnly()
 
 
 def wants_key(widget: QObject | None, event: QKeyEvent) -> bool:
-    """True when ``widget`` (the focus widget) handles ``event``'s key itself: an enabled,
-    editable spin box, line edit, text edit or combo box, and no Ctrl/Alt/Meta."""
-    if not isinstance(widget, _EDITABLE) or not widget.isEnabled():
+    """True when ``widget`` (the focus widget) edits text with ``event``'s key itself.
+
+    A text field (line edit, text edit) keeps the cursor keys, Space and the characters
+    , . [ ]; a spin box keeps the cursor keys and , . (a decimal separator). Everything else
+    (PgUp/PgDn always, Space and [ ] in a spin box, any key in a combo box or a button) goes
+    to the player's shortcuts. No key with Ctrl/Alt/Meta is kept.
+    """
+    if not _editable(widget) or event.modifiers() & _NO_TYPING:
         return False
-    if event.modifiers() & _NO_TYPING or Qt.Key(event.key()) not in EDIT_KEYS:
-        return False
-    if isinstance(widget, QComboBox):  # a closed, non-editable combo box: no Space, no text
-        return widget.isEditable() or Qt.Key(event.key()) in (
-            Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Home, Qt.Key.Key_End,
-            Qt.Key.Key_Up, Qt.Key.Key_Down)
-    return not (isinstance(widget, (QAbstractSpinBox, QLineEdit)) and widget.isReadOnly())
+    key = Qt.Key(event.key())
+    if isinstance(widget, QAbstractSpinBox):
+        return key in NUMBER_KEYS
+    return isinstance(widget, _TEXT) and key in EDIT_KEYS
 
 
 class EditKeysFirst(QObject):
-    """Application event filter: the focus widget gets the keys it edits with (see
-    :func:`wants_key`) instead of the window's shortcuts."""
+    """Application event filter: a text field being edited gets the keys it edits with (see
+    :func:`wants_key`) instead of the window's shortcuts; Enter or Esc in a field of
+    ``window`` gives the focus back to ``home()`` (after the field has taken the Enter)."""
+
+    def __init__(self, window: QWidget, home: Callable[[], QWidget | None],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.window = window
+        self.home = home
 
     def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
-        if event is not None and event.type() == QEvent.Type.ShortcutOverride and \
-                isinstance(event, QKeyEvent) and wants_key(obj, event):
-            event.accept()  # delivered to ``obj`` as a key press, not as a shortcut
-            return True
+        if event is None or not isinstance(event, QKeyEvent):
+            return super().eventFilter(obj, event)
+        if isinstance(obj, QLineEdit) and isinstance(obj.parent(), QAbstractSpinBox):
+            obj = obj.parent()  # the line edit inside a spin box is the spin box
+        if event.type() == QEvent.Type.ShortcutOverride:
+            if wants_key(obj, event):
+                event.accept()  # delivered to ``obj`` as a key press, not as a shortcut
+                return True
+            if Qt.Key(event.key()) in PLAYBACK_KEYS and isinstance(obj, _NUMBER_OR_CHOICE) and \
+                    not event.modifiers() & _NO_TYPING:
+                event.ignore()  # the spin box or combo box may not claim it: the shortcut runs
+                return True
+        if event.type() == QEvent.Type.KeyPress and event.key() in _RETURN_KEYS and \
+                isinstance(obj, QWidget) and obj.window() is self.window and \
+                _editable(obj):
+            QTimer.singleShot(0, self._go_home)  # once the field has handled the key
         return super().eventFilter(obj, event)
+
+    def _go_home(self) -> None:
+        home = self.home()
+        if home is not None:
+            home.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
 
 def _keys(*keys: Qt.Key | QKeySequence.StandardKey) -> list[QKeySequence]:
@@ -74,7 +120,8 @@ class PlayerActions(QObject):
     def __init__(self, model: PlayerModel, window: QWidget) -> None:
         super().__init__(window)
         self.model = model
-        self.edit_keys_first = EditKeysFirst(self)
+        self.edit_keys_first = EditKeysFirst(
+            window, lambda: getattr(window, "view", None) or window, self)
         app = QApplication.instance()
         if app is not None:  # removed again when this object is deleted
             app.installEventFilter(self.edit_keys_first)

@@ -8,6 +8,7 @@ from typing import Any
 
 from PyQt6.QtCore import QRegularExpression, Qt, pyqtSignal
 from PyQt6.QtGui import (
+    QAction,
     QKeyEvent,
     QKeySequence,
     QRegularExpressionValidator,
@@ -159,6 +160,12 @@ class GeneratorPanel(QWidget):
         self.generate_button = QPushButton("Generate")
         self.generate_button.setDefault(True)
         self.generate_button.clicked.connect(self.generate_requested)
+        # Ctrl+R: one action, also in the main window's View menu and the shortcut list
+        self.generate_action = QAction("&Generate", self)
+        self.generate_action.setShortcut(GENERATE_KEYS)
+        self.generate_action.setStatusTip("Make a new set with the generator panel's settings")
+        self.generate_action.triggered.connect(lambda _=False: self.generate_button.click())
+        self.addAction(self.generate_action)
 
         show = QGroupBox("Show")
         form = QFormLayout(show)
@@ -329,7 +336,7 @@ class GeneratorPanel(QWidget):
         self.path.setEnabled(is_path)
         self.browse.setEnabled(is_path)
         self.generate_button.setText("Show Digits" if mode == "stream" else "Generate")
-        self.generate_button.setShortcut(GENERATE_KEYS)  # setText resets the shortcut
+        self.generate_action.setText("Show &Digits" if mode == "stream" else "&Generate")
         keys = GENERATE_KEYS.toString(QKeySequence.SequenceFormat.NativeText)
         self.generate_button.setToolTip(
             f"Show the dataset's digits in order ({keys})" if mode == "stream"

@@ -32,12 +32,13 @@ from ...core.sources.datasets import Dataset
 from ...core.sources.keras import tensorflow_available
 from .. import content as ct
 from .. import dialogs
+from ..screen_fit import keep_on_screen, resize_to_fit
 from ..settings import Settings
 from ..status import StatusBar
 from ..workers import Job, WorkerPool
 from .actions import PlayerActions
 from .generator_panel import GenerateRequest, GeneratorPanel
-from .menus import TOOLS, Menus, shortcut_rows
+from .menus import TOOLS, Menus, shortcut_groups
 from .model import PlayerModel
 from .sequence_view import COLORMAPS, OVERLAYS, SequenceView
 from .transport import TransportBar
@@ -445,7 +446,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def show_shortcuts(self) -> None:
-        dialogs.show_shortcuts(self, shortcut_rows(self))
+        dialogs.show_shortcuts(self, shortcut_groups(self))
 
     def show_about(self) -> None:
         dialogs.show_about(self)
@@ -481,7 +482,8 @@ class MainWindow(QMainWindow):
         s = self.settings
         geometry, state = s.get_bytes("window/geometry"), s.get_bytes("window/state")
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1100, 720)
+            resize_to_fit(self, 1100, 720)
+        keep_on_screen(self)  # saved on a larger screen, or at another scaling
         if state is None or not self.restoreState(state):
             self.resizeDocks([self.panel_dock], [300], Qt.Orientation.Horizontal)
         colormap = s.get_str("view/colormap", "grey")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Protocol, cast
 
 from PyQt6.QtCore import QObject, Qt
@@ -21,6 +20,7 @@ class MenuHost(Protocol):
     """
 
     view: Any
+    panel: Any
     panel_dock: Any
     player_actions: Any
     settings: Any
@@ -149,6 +149,8 @@ class Menus:
         self.side_panel.setText("&Generator Panel")
         self.side_panel.setShortcut(QKeySequence("F9"))
         view_menu.addAction(self.side_panel)
+        self.generate = window.panel.generate_action  # Ctrl+R, owned by the panel
+        view_menu.addAction(self.generate)
 
         # Playback --------------------------------------------------------------------------------
         play_menu = bar.addMenu("&Playback")
@@ -190,7 +192,7 @@ class Menus:
         menu.clear()
         files = self.window.settings.recent_files()
         for i, path in enumerate(files):
-            label = f"&{i + 1} {Path(path).name}" if i < 9 else Path(path).name
+            label = f"&{i + 1} {path}" if i < 9 else path  # the path: two "mnist" differ
             action = menu.addAction(label)
             assert action is not None
             action.setToolTip(path)
@@ -216,13 +218,63 @@ class Menus:
         self.zoom_fit.setEnabled(has_content)
 
 
+# the order of the groups in the shortcut list; menus not named here come after them
+SHORTCUT_GROUPS = ("Playback", "File", "View", "Generator", "Help")
+
+
+def _menu_actions(menu: QMenu) -> list[QAction]:
+    """The actions of ``menu`` and of its submenus, in menu order."""
+    found: list[QAction] = []
+    for action in menu.actions():
+        sub = action.menu()
+        if isinstance(sub, QMenu):
+            found += _menu_actions(sub)
+        elif not action.isSeparator():
+            found.append(action)
+    return found
+
+
+def shortcut_groups(window: MenuHost) -> list[tuple[str, list[tuple[str, str]]]]:
+    """[(group, [(keys, what), ...]), ...] for the shortcuts dialog, read from the menus.
+
+    Groups follow :data:`SHORTCUT_GROUPS` (the generator panel's actions form "Generator");
+    alternative keys are joined with " or " ("Left or ,"), and each key appears once: in the
+    first group and row that has it. Window actions with a shortcut in no menu come last.
+    """
+    bar = window.menuBar()
+    assert bar is not None
+    generator = {window.panel.generate_action, window.panel_dock.toggleViewAction()}
+    grouped: dict[str, list[QAction]] = {}
+    for top in bar.actions():
+        menu = top.menu()
+        if not isinstance(menu, QMenu):
+            continue
+        title = top.text().replace("&", "")
+        for action in _menu_actions(menu):
+            grouped.setdefault("Generator" if action in generator else title, []).append(action)
+    listed = {a for actions in grouped.values() for a in actions}
+    others = [a for a in window.findChildren(QAction) if a not in listed
+              and a.shortcutContext() != Qt.ShortcutContext.WidgetShortcut]
+    grouped.setdefault("Other", []).extend(others)
+    order = [g for g in SHORTCUT_GROUPS if g in grouped]
+    order += [g for g in grouped if g not in order]
+    seen: set[str] = set()
+    result: list[tuple[str, list[tuple[str, str]]]] = []
+    for group in order:
+        rows: list[tuple[str, str]] = []
+        for action in grouped[group]:
+            keys = [k.toString(QKeySequence.SequenceFormat.NativeText)
+                    for k in action.shortcuts()]
+            keys = [k for k in keys if k and k not in seen]
+            text = action.text().replace("&", "").rstrip("…")
+            if keys and text:
+                seen.update(keys)
+                rows.append((" or ".join(keys), text))
+        if rows:
+            result.append((group, rows))
+    return result
+
+
 def shortcut_rows(window: MenuHost) -> list[tuple[str, str]]:
-    """(keys, what) for the shortcuts dialog, read from the actions themselves."""
-    rows = []
-    for action in window.findChildren(QAction):
-        keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
-        keys = [k for k in keys if k]
-        text = action.text().replace("&", "").rstrip("…")
-        if keys and text and action.shortcutContext() != Qt.ShortcutContext.WidgetShortcut:
-            rows.append((", ".join(keys), text))
-    return sorted(set(rows), key=lambda r: r[1].lower())
+    """(keys, what) of every shortcut, group after group (see :func:`shortcut_groups`)."""
+    return [row for _group, rows in shortcut_groups(window) for row in rows]

@@ -174,13 +174,13 @@ class PlayerModel(QObject):
             self.frame_changed.emit(frame)
 
     def step(self, delta: int) -> None:
-        """Move ``delta`` frames: wraps around in loop mode, stops at the ends otherwise."""
+        """Move ``delta`` frames, stopping at the first and last frame in every loop mode.
+
+        Looping is for playback; stepping stops at the ends (the habit of ImageJ and napari).
+        """
         if self._set is None:
             return
-        target = self._frame + int(delta)
-        if self._loop_mode == "loop":
-            target %= self._set.num_frames
-        self.set_frame(target)
+        self.set_frame(self._frame + int(delta))
 
     def first(self) -> None:
         self.set_frame(0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PyQt6.QtCore import QSignalBlocker, Qt
+from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -68,16 +69,19 @@ class TransportBar(QWidget):
         self.presets.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.presets.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         menu = QMenu(self.presets)
+        self.preset_actions: dict[int, QAction] = {}
         for fps in FPS_PRESETS:
             act = menu.addAction(f"{fps} fps")
             assert act is not None
+            act.setCheckable(True)  # the current rate is marked
             act.triggered.connect(lambda _=False, f=fps: model.set_fps(f))
+            self.preset_actions[fps] = act
         self.presets.setMenu(menu)
         self.loop_combo = QComboBox(self)
         for mode in LOOP_MODES:
             self.loop_combo.addItem(LOOP_LABELS[mode], mode)
         self.loop_combo.setToolTip("What happens at the last frame")
-        self.loop_combo.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.loop_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the player
         self.measured_label = QLabel(self)
         self.measured_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("000.0 fps shown"))
         self.measured_label.setToolTip("Frames actually shown per second")
@@ -172,6 +176,8 @@ class TransportBar(QWidget):
     def _on_fps_changed(self, fps: float) -> None:
         with QSignalBlocker(self.fps_spin):
             self.fps_spin.setValue(round(fps))
+        for preset, act in self.preset_actions.items():
+            act.setChecked(abs(preset - fps) < 1e-6)
 
     def _on_loop_mode_changed(self, mode: str) -> None:
         with QSignalBlocker(self.loop_combo):

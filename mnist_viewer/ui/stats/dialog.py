@@ -30,6 +30,7 @@ from PyQt6.QtWidgets import (
 
 from ...core import analysis
 from ...core.jobs import report
+from ..screen_fit import resize_to_fit
 from ..widgets import ERROR_COLOUR
 from ..workers import Job
 from .compare import ComparePanel, CompareResult, compare_job
@@ -55,7 +56,7 @@ class StatsDialog(SavingMixin, QDialog):
         self.workers = window.workers
         self.setWindowTitle("Statistics — mnist-viewer")
         self.setModal(False)
-        self.resize(980, 760)
+        resize_to_fit(self, 980, 760)
         self.statistics: analysis.SetStatistics | None = None
         self.stream_stats: analysis.FrameDiffStats | None = None
         self.comparison: CompareResult | None = None

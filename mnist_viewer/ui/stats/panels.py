@@ -54,11 +54,15 @@ class ImageWithBar:
     """A plot showing one image with a colour bar beside it."""
 
     def __init__(self, layout: pg.GraphicsLayout, title: str, cmap: str, symmetric: bool,
-                 row: int, col: int, axes: bool = True) -> None:
+                 row: int, col: int, axes: bool = True,
+                 quantity: str = "grey levels (0–255 scale)") -> None:
         self.plot: pg.PlotItem = layout.addPlot(row=row, col=col, title=title)
         if not axes:
             self.plot.hideAxis("left")
             self.plot.hideAxis("bottom")
+        else:
+            self.plot.setLabel("bottom", "x", units="px")
+            self.plot.setLabel("left", "y", units="px")
         self.plot.setAspectLocked(True)
         self.plot.invertY(True)
         self.plot.hideButtons()
@@ -68,7 +72,8 @@ class ImageWithBar:
         self.plot.addItem(self.image)
         self.symmetric = symmetric
         self.bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=pg.colormap.get(cmap),
-                                   interactive=False, width=12, colorMapMenu=False)
+                                   interactive=False, width=12, colorMapMenu=False,
+                                   label=quantity)  # what the colours mean, and its unit
         self.bar.setImageItem(self.image, insert_in=self.plot)
 
     def set_title(self, title: str) -> None:
@@ -87,7 +92,8 @@ class ImageWithBar:
         self.image.setImage(np.asarray(image), autoLevels=False)
         self.bar.setLevels(levels)
         h, w = image.shape
-        self.plot.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
+        self.plot.setRange(xRange=(0, w), yRange=(0, h), padding=0)
+        self.plot.setLimits(xMin=-0.5 * w, xMax=1.5 * w, yMin=-0.5 * h, yMax=1.5 * h)
 
     def levels_of(self, *images: np.ndarray) -> tuple[float, float]:
         """Colour levels covering ``images`` (± the largest magnitude when symmetric)."""
@@ -183,6 +189,9 @@ class MotionPanel(QWidget):
                 self._thin.append(self.plot.plot(x, row, pen=pen))
         self.curve.setData(x, curve)
         self.curve.setZValue(10)
+        top = max([float(np.max(curve)) if len(curve) else 0.0]
+                  + [float(np.max(r)) for r in energy.per_sequence[:self.MAX_THIN] if len(r)])
+        self.plot.setYRange(0.0, top * 1.05 if top > 0 else 1.0, padding=0)  # from 0
         extra = (f" Thin lines: the first {min(self.MAX_THIN, len(energy.per_sequence))} "
                  "sequences; thick line: their mean." if len(energy.per_sequence) > 1 else "")
         self.summary.setText(f"{what}: mean motion energy {_fmt(energy.mean, 3)} grey levels per "
@@ -232,6 +241,13 @@ class GroundTruthPanel(QWidget):
         for plot in (self.paths, self.labels, self.speed, self.direction):
             plot.setMenuEnabled(False)
             plot.hideButtons()
+        self.paths.setLabel("bottom", "x", units="px")
+        self.paths.setLabel("left", "y", units="px")
+        self.labels.setLabel("bottom", "digit label")
+        self.speed.setLabel("bottom", "speed", units="px/frame")
+        self.direction.setLabel("bottom", "direction (degrees)")
+        for plot in (self.labels, self.speed, self.direction):
+            plot.setLabel("left", "count")  # histograms: how many digit-steps or digits
         self.bar_items: dict[str, pg.BarGraphItem | None] = {}
         self.path_items: list[pg.PlotCurveItem] = []
         layout = QVBoxLayout(self)
