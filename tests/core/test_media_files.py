@@ -264,3 +264,31 @@ def test_cli_reads_gifs_folders_and_hdf5_with_key_and_split_grid(tmp_path: Path,
     info = json.loads(capsys.readouterr().out)
     assert (info["num_sequences"], info["frames"]) == (4, 6)
     assert [d["name"] for d in info["datasets"]] == ["/a", "/b"]
+
+
+def test_hdf5_digits_feed_the_generator_and_open_as_one_sequence(tmp_path: Path, capsys) -> None:
+    import json
+
+    h5py = pytest.importorskip("h5py")
+    from mnist_viewer.cli import main
+    from mnist_viewer.core.files import open_sequences
+    from mnist_viewer.core.sources.datasets import load_dataset
+
+    rng = np.random.default_rng(3)
+    digits = np.zeros((20, 28, 28), np.uint8)
+    digits[:, 6:22, 10:18] = rng.integers(100, 256, (20, 16, 8), dtype=np.uint8)
+    path = tmp_path / "mnist.h5"
+    with h5py.File(path, "w") as f:
+        f["x_train"] = digits
+        f["y_train"] = np.arange(20) % 10
+    train = load_dataset(path, "train")
+    assert len(train) == 20 and train.format == "hdf5" and list(train.labels[:3]) == [0, 1, 2]
+    out = tmp_path / "set.npz"
+    assert main(["generate", "--out", str(out), "--num", "3", "--frames", "4",
+                 "--data", str(path), "--seed", "2"]) == 0
+    capsys.readouterr()
+    assert main(["info", "--json", str(out)]) == 0
+    assert json.loads(capsys.readouterr().out)["config"]["source"]["format"] == "hdf5"
+    as_sequences = open_sequences(path, key="x_train")
+    assert (as_sequences.num_sequences, as_sequences.num_frames) == (1, 20)
+    np.testing.assert_array_equal(as_sequences.sequence(0), digits)

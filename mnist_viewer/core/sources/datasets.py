@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import containers
+from .. import containers, hdf5
 from ..errors import DataError
 from .idx import read_header, read_idx, read_idx_pair
 from .keras import keras_cache_file, keras_cache_mismatch
@@ -294,14 +294,37 @@ def open_dataset(path: str | os.PathLike[str]) -> dict[str, Dataset]:
         return _open_idx_folder(path)
     if path.suffix == ".npz":
         return _open_npz(path)
+    if hdf5.is_hdf5(path):
+        return _open_hdf5(path)
     if _idx_kind(path) is not None:
         key, split = _pair_key(path.name)
         files = _find_idx_sets(path.parent).get(key, {}).get(split, {})
         files[_idx_kind(path) or "images"] = path
         return _datasets(path.parent, {split: files})
     raise DataError(
-        path, "not a dataset: expected a folder of IDX files, an IDX file or a Keras mnist.npz"
+        path, "not a dataset: expected a folder of IDX files, an IDX file, a Keras mnist.npz or "
+        "an HDF5 file of digits"
     )
+
+
+def _open_hdf5(path: Path) -> dict[str, Dataset]:
+    """The train and test digits of an HDF5 file (:func:`~mnist_viewer.core.hdf5.read_digits`);
+    labels the file does not hold are −1 (a label-less dataset)."""
+    found: dict[str, Dataset] = {}
+    for split in SPLITS:
+        try:
+            images, labels, _ = hdf5.read_digits(path, split)
+        except DataError as exc:
+            if "no " + split + " digits" in exc.problem:
+                continue
+            raise
+        if (labels >= 0).all() and labels.size and labels.max() <= 255:
+            labels = labels.astype(np.uint8)
+        found[split] = Dataset(images, labels, split, "unknown", str(path), "hdf5")
+    if not found:
+        raise DataError(path, "no digits in this HDF5 file (looked for x_train/x_test, "
+                              "train/test, train_images/test_images)")
+    return found
 
 
 def embedded_path() -> Path:
