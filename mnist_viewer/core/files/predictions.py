@@ -31,6 +31,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..sequences import IndexedSequenceSet, SequenceSet
+from .reading import MappedSequenceSet
 from .stored import npy_info
 
 MIN_SIZE = 7  # SSIM's 7×7 window needs frames at least this large
@@ -337,8 +338,9 @@ def open_predrnn(path: str | os.PathLike[str]) -> PredictionSet:
 
 
 def sequence_frames(seqset: SequenceSet, path: str) -> FrameSource:
-    """A :class:`SequenceSet` as float32 frames in [0, 1]: a float file's rows as stored,
-    8-bit frames / 255."""
+    """A :class:`SequenceSet` as float32 frames in [0, 1]: a float file's values as stored
+    (PredRNN rows, or the frames behind a :class:`~.reading.MappedSequenceSet`), 8-bit frames
+    / 255."""
     if isinstance(seqset, IndexedSequenceSet) and seqset.rows.dtype.kind == "f":
         rows, index = seqset.rows, seqset.index
 
@@ -346,6 +348,13 @@ def sequence_frames(seqset: SequenceSet, path: str) -> FrameSource:
             picked = index[start:stop]
             data = np.asarray(rows[picked.ravel()], dtype=np.float32)
             return data.reshape(picked.shape + rows.shape[1:])
+
+        eight = False
+    elif isinstance(seqset, MappedSequenceSet) and np.dtype(seqset.frames.dtype).kind == "f":
+        frames = seqset.frames  # (N, T, H, W) view of the file, values as stored
+
+        def read(start: int, stop: int) -> np.ndarray:
+            return np.asarray(frames[start:stop], dtype=np.float32)
 
         eight = False
     else:

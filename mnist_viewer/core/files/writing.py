@@ -190,11 +190,12 @@ def save_sequences(
     fsspec URL) is a Zarr store, written chunk by chunk by the engine's workers, resumable
     with ``resume`` (see :func:`.zarr_store.save_zarr`).
     """
-    if layout_for(path, layout) == "zarr":
+    if not is_zarr(path):
+        check_target(Path(path).expanduser())  # before any work: never a folder, FIFO, device
+    layout = layout_for(path, layout)
+    if layout == "zarr":
         return Path(save_zarr(path, seqset, progress, cancel, engine, resume=resume))
     path = Path(path).expanduser()
-    check_target(path)  # before any work: never a folder, FIFO or device
-    layout = layout_for(path, layout)
     with atomic_path(path) as tmp, open(tmp, "r+b") as fp:
         if layout in NPY_LAYOUTS:
             _write_frames_npy(fp, seqset, layout, progress, cancel, engine)

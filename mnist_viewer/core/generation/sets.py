@@ -63,10 +63,10 @@ class GeneratedSequenceSet(SequenceSet):
         config = {**cfg.to_dict(), "source": dict(source or {}), "version": __version__,
                   "generator_version": GENERATOR_VERSION}
         truth: GroundTruth | LazyGroundTruth
+        images = np.asarray(digits)
         if ground_truth is None:
             if labels is None:
                 raise ValueError("a lazily generated set needs the digits' labels")
-            images = np.asarray(digits)
             resized = None
             if images.ndim == 3 and images.shape[1:] != (cfg.digit_size, cfg.digit_size):
                 resized = ResizedDigits(images, cfg.digit_size)
@@ -95,6 +95,13 @@ class GeneratedSequenceSet(SequenceSet):
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
         self._cache_size = int(cache_size)
         self._lock = threading.Lock()
+        # what __reduce__ rebuilds it from (another process, a dask worker): the lazy ground
+        # truth holds a closure and locks, which do not pickle, and need not travel
+        self._made_from = (ground_truth, images if ground_truth is None else digits, cfg,
+                           dict(source or {}), int(cache_size), labels)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (GeneratedSequenceSet, self._made_from)
 
     def render_into(self, start: int, stop: int, out: np.ndarray | None = None) -> np.ndarray:
         """Render sequences ``start:stop`` into ``out`` (any (n, T, H, W) uint8 view with
@@ -154,10 +161,14 @@ def generate(config: GeneratorConfig, dataset: Dataset | None = None) -> Generat
     ``dataset`` defaults to ``load_dataset(None, config.split)``; when one is given, its split
     is the one recorded. Without a seed in ``config`` a random one is chosen and recorded.
     """
-    need = 3 * config.ground_truth_bytes  # the arrays and their temporaries while computed
+    # the ground truth is computed per block (LazyGroundTruth): one block, with its temporaries
+    # and the blocks kept, must fit; the whole set's never has to
+    block = min(config.num_sequences, truth_block(config))
+    per_sequence = config.ground_truth_bytes // max(1, config.num_sequences)
     where = None if dataset is None else dataset.provenance
-    check_memory(where, need, f"the ground truth of {config.num_sequences:,} sequences × "
-                              f"{config.frames:,} frames × {config.num_slots:,} digits")
+    check_memory(where, 3 * block * per_sequence,
+                 f"the ground truth of a block of {block:,} sequences × {config.frames:,} "
+                 f"frames × {config.num_slots:,} digits")
     if dataset is None:
         dataset = load_dataset(None, config.split)
     config = replace(config.with_seed(), split=dataset.split)

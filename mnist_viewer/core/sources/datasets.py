@@ -292,6 +292,7 @@ def open_dataset(path: str | os.PathLike[str]) -> dict[str, Dataset]:
         raise DataError(path, "no such file or directory")
     if path.is_dir():
         return _open_idx_folder(path)
+    containers.check_regular_file(path)  # a FIFO would block, /dev/zero never ends
     if path.suffix == ".npz":
         return _open_npz(path)
     if hdf5.is_hdf5(path):

@@ -17,7 +17,6 @@ from PyQt6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PyQt6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QInputDialog,
     QMainWindow,
     QMessageBox,
     QVBoxLayout,
@@ -38,6 +37,7 @@ from ..status import StatusBar
 from ..workers import Job, WorkerPool
 from .actions import PlayerActions
 from .generator_panel import GenerateRequest, GeneratorPanel
+from .media_dialogs import ask_grid_split, choose_hdf5_dataset
 from .menus import TOOLS, Menus, shortcut_groups
 from .model import PlayerModel
 from .sequence_view import COLORMAPS, OVERLAYS, SequenceView
@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
         a grid animation). An HDF5 file with several datasets of frames asks which one."""
         path = str(Path(path).expanduser())
         layout = layout or self.settings.file_layout(path)  # a swap chosen before
-        key = self._hdf5_key(path)
+        key = choose_hdf5_dataset(self, path)
         if key == "":
             return None  # the user cancelled the choice
         job = self._submit_content(f"Opening {Path(path).name}…",
@@ -174,49 +174,14 @@ class MainWindow(QMainWindow):
         job.finished.connect(lambda c: self._remember(path, "sequences"))
         return job
 
-    def _hdf5_key(self, path: str) -> str | None:
-        """The HDF5 dataset to open: None when there is no choice to make, "" when cancelled."""
-        from ...core import hdf5
-
-        if not hdf5.is_hdf5(path):
-            return None
-        try:
-            entries = [e for e in hdf5.list_datasets(path)
-                       if 3 <= len(e.shape) <= 5 and e.dtype not in ("object", "|O")]
-        except DataError:
-            return None  # the open itself reports the problem
-        if len(entries) < 2:
-            return None
-        items = [f"{e.name}  {' × '.join(map(str, e.shape))}  {e.dtype}" for e in entries]
-        choice, ok = QInputDialog.getItem(self, "Choose a dataset",
-                                          f"{Path(path).name} holds several datasets of frames:",
-                                          items, 0, False)
-        return entries[items.index(choice)].name if ok and choice in items else ""
-
     def split_grid_animation(self) -> Job | None:
         """File › Split Grid Animation: reopen the animation shown as the grid's sequences (the
         detected layout, or rows × columns and gap given in a dialog)."""
-        from ...core.files.grid_split import GridSplit
-
         content = self.content
         if content is None or content.path is None:
             return None
-        source = (content.seqset.config or {}).get("source") or {}
-        found = source.get("grid_detected") if isinstance(source, dict) else None
-        default = (f"{found['rows']}x{found['cols']}+{found['gap']}"
-                   if isinstance(found, dict) else "4x4+1")
-        text, ok = QInputDialog.getText(self, "Split grid animation",
-                                        "Rows × columns + gap (pixels):", text=default)
-        if not ok:
-            return None
-        try:
-            size, _, gap = text.lower().replace("×", "x").replace(" ", "").partition("+")
-            rows, cols = (int(v) for v in size.split("x"))
-            grid = GridSplit(rows, cols, int(gap) if gap else 1)
-        except ValueError:
-            self.report_error(f"{text}: expected rows x columns + gap, e.g. 4x4+1")
-            return None
-        return self.open_sequences(content.path, None, grid)
+        grid = ask_grid_split(self, content.seqset.config)
+        return None if grid is None else self.open_sequences(content.path, None, grid)
 
     def swap_sequences_and_frames(self) -> Job | None:
         """Reopen the file shown with sequences and frames swapped (remembered for it)."""
