@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import pickle
+from operator import getitem
 
 import numpy as np
 import pytest
@@ -108,19 +109,18 @@ def test_stream_continues_the_set_forever(mnist):
     np.testing.assert_array_equal(next(odd), big[3])
 
 
-def _items(args):
-    ds, indices = args
-    return [ds[i] for i in indices]
-
-
 def test_dataset_pickles_and_gives_the_same_items_in_worker_processes(mnist_dir):
     ds = mnist_viewer.MovingMNIST(300, seed=9, data=mnist_dir, motion="stochastic")
     expected = [ds[i] for i in (0, 150, 299)]
     blob = pickle.dumps(ds)
     assert len(blob) < 10_000  # settings and a path, not the digits
     context = multiprocessing.get_context("spawn")
+    # operator.getitem: a task the spawned workers can unpickle (a function of this test module
+    # may not be importable there, and a task that cannot be unpickled hangs Pool.map)
     with context.Pool(2) as pool:
-        results = pool.map(_items, [(ds, [299, 150, 0]), (pickle.loads(blob), [0, 150, 299])])
-    for got in (results[0][::-1], results[1]):
+        first = pool.starmap_async(getitem, [(ds, i) for i in (299, 150, 0)]).get(timeout=300)
+        again = pool.starmap_async(
+            getitem, [(pickle.loads(blob), i) for i in (0, 150, 299)]).get(timeout=300)
+    for got in (first[::-1], again):
         for a, b in zip(got, expected, strict=True):
             np.testing.assert_array_equal(a, b)
