@@ -225,6 +225,19 @@ def test_threaded_workers_write_the_same_bytes(tmp_path, seqs):
     assert one.read_bytes() == two.read_bytes()
 
 
+def test_npz_bytes_do_not_depend_on_the_time_of_writing(tmp_path, seqs, monkeypatch):
+    import time
+
+    one = save_sequences(tmp_path / "one.npz", seqs)
+    later = time.time() + 3 * 3600 + 7  # another hour, minute and second
+    monkeypatch.setattr(time, "time", lambda: later)
+    monkeypatch.setattr(time, "localtime", lambda *a: time.gmtime(later))
+    two = save_sequences(tmp_path / "two.npz", seqs)
+    assert one.read_bytes() == two.read_bytes()
+    with zipfile.ZipFile(two) as zf:
+        assert {info.date_time for info in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
 def test_chunk_size_does_not_change_a_generated_set(seqs, frames):
     pieces = [seqs.chunk(s, min(300, s + 37)) for s in range(0, 300, 37)]
     np.testing.assert_array_equal(np.concatenate(pieces), frames)

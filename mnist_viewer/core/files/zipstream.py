@@ -7,12 +7,15 @@ the local header's CRC is filled in when the member is complete. Every member is
 (no compression) with ZIP64 sizes, as ``zipfile.ZipFile.open(..., force_zip64=True)`` writes
 them; :mod:`zipfile` and ``numpy.load`` read the result. Format: PKWARE APPNOTE 6.3 (4.3.7
 local header, 4.3.12 central directory, 4.3.14-16 ZIP64 end records, 4.5.3 ZIP64 extra field).
+
+Every member carries the same fixed time stamp, 1980-01-01 00:00 (the earliest a ZIP can hold,
+as reproducible builds do): the same sequences give the same bytes whenever they are written,
+whatever the chunking, workers or scheduler (the file's own mtime says when it was written).
 """
 
 from __future__ import annotations
 
 import struct
-import time
 import zlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -26,9 +29,8 @@ _FFFF32 = 0xFFFFFFFF
 
 
 def _dos_time() -> tuple[int, int]:
-    t = time.localtime()
-    return ((t.tm_hour << 11) | (t.tm_min << 5) | (t.tm_sec // 2),
-            ((t.tm_year - 1980) << 9) | (t.tm_mon << 5) | t.tm_mday)
+    """(DOS time, DOS date) of 1980-01-01 00:00:00: hour 0, minute 0; year 0, month 1, day 1."""
+    return 0, (0 << 9) | (1 << 5) | 1
 
 
 class MemberWriter:
