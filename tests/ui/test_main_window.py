@@ -260,7 +260,7 @@ def test_save_and_reopen_keeps_frames_and_ground_truth(qtbot, window, wait_idle,
     generated = window.content.seqset
     target = tmp_path / "saved.npz"
     job = window.save_sequences(target)
-    with qtbot.waitSignal(job.finished, timeout=30_000):
+    with qtbot.waitSignal(job.finished, timeout=120_000):
         pass
     qtbot.waitUntil(lambda: not window.workers.is_busy())
     assert [p.name for p in tmp_path.iterdir()] == ["saved.npz"]  # no temporary file left
