@@ -24,10 +24,12 @@ from PyQt6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
+from ...core.containers import human
 from ...core.errors import DataError
 from ...core.generation import COMBINES, MOTIONS, GeneratorConfig
 from ...core.generation.size import check_set_fits, set_size
@@ -180,6 +182,10 @@ class GeneratorPanel(QWidget):
         self.last_seed.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.size_label = QLabel()  # the set's size on disk and in memory, before generating
         self.size_label.setWordWrap(True)
+        # never widens the panel: it wraps to the width the panel has
+        self.size_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.size_label.setMinimumWidth(120)
+        self.size_label.setTextFormat(Qt.TextFormat.RichText)
         self.size_label.setToolTip("What a file of this set takes (frames and ground truth), "
                                    "and the most it holds in memory while shown (it is "
                                    "generated as it is shown)")
@@ -221,10 +227,10 @@ class GeneratorPanel(QWidget):
         seed_row.addWidget(self.reuse_seed)
         form.addRow("Seed", seed_row)
         form.addRow("", self.last_seed)
-        form.addRow("Size", self.size_label)
         layout = QVBoxLayout(self)
         layout.addWidget(show)
         layout.addWidget(self.generator_box)
+        layout.addWidget(self.size_label)  # full width: a wrapped label gets its height here
         layout.addWidget(self.generate_button)
         layout.addStretch(1)
 
@@ -386,13 +392,15 @@ class GeneratorPanel(QWidget):
             return
         try:
             config = self.config()
-            text = set_size(config).describe()
+            size = set_size(config)
+            text = (f"Size: {human(size.file_bytes)} as a file,\nup to "
+                    f"{human(size.memory_bytes)} in memory")
             check_set_fits(config)
         except DataError as exc:
             self.size_label.setText(f"<span style='color:{ERROR_COLOUR}'>"
                                     f"{_escape(exc.problem)}</span>")
             return
-        self.size_label.setText(_escape(text))
+        self.size_label.setText(_escape(text).replace("\n", "<br>"))
 
 
 def _escape(text: str) -> str:

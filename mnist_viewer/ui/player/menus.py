@@ -272,7 +272,8 @@ def shortcut_groups(window: MenuHost) -> list[tuple[str, list[tuple[str, str]]]]
             keys = [k.toString(QKeySequence.SequenceFormat.NativeText)
                     for k in action.shortcuts()]
             keys = [k for k in keys if k and k not in seen]
-            text = action.text().replace("&", "").rstrip("…")
+            text = str(action.property("shortcut_text") or
+                       action.text().replace("&", "").rstrip("…"))
             if keys and text:
                 seen.update(keys)
                 rows.append((" or ".join(keys), text))
