@@ -34,6 +34,7 @@ from ...core.errors import DataError
 from ...core.generation import COMBINES, MOTIONS, GeneratorConfig
 from ...core.generation.size import check_set_fits, set_size
 from ..content import MODE_LABELS, MODES, SOURCE_LABELS, DataSource
+from ..elided_label import ElidedLabel
 from ..widgets import ERROR_COLOUR, combo_item
 from ..widgets import spin_box as _spin
 
@@ -178,7 +179,7 @@ class GeneratorPanel(QWidget):
         self.reuse_seed.setEnabled(False)
         self.reuse_seed.clicked.connect(lambda: self.seed.setText(self._last_seed))
         self._last_seed = ""
-        self.last_seed = QLabel()
+        self.last_seed = ElidedLabel()  # a 19-digit seed never widens the panel (tooltip: all)
         self.last_seed.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.size_label = QLabel()  # the set's size on disk and in memory, before generating
         self.size_label.setWordWrap(True)
