@@ -158,3 +158,12 @@ def test_pixel_readout_says_value(window) -> None:
     window.status.set_pixel(3, 4, 255)
     assert window.status.pixel.text() == "x 3  y 4  value 255"
 
+
+
+def test_a_long_seed_and_size_never_widen_the_panel(window) -> None:
+    panel = window.panel
+    before = panel.minimumSizeHint().width()
+    panel.show_seed(2**63 - 1)
+    panel.sequences.setValue(1_000_000)
+    assert panel.minimumSizeHint().width() == before
+    assert panel.last_seed.toolTip() == f"shown: seed {2**63 - 1}"

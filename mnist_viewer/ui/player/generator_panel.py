@@ -179,8 +179,9 @@ class GeneratorPanel(QWidget):
         self.reuse_seed.setEnabled(False)
         self.reuse_seed.clicked.connect(lambda: self.seed.setText(self._last_seed))
         self._last_seed = ""
-        self.last_seed = ElidedLabel()  # a 19-digit seed never widens the panel (tooltip: all)
+        self.last_seed = ElidedLabel()  # never widens the panel (the tooltip has it all)
         self.last_seed.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.last_seed.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.size_label = QLabel()  # the set's size on disk and in memory, before generating
         self.size_label.setWordWrap(True)
         # never widens the panel: it wraps to the width the panel has
@@ -227,7 +228,7 @@ class GeneratorPanel(QWidget):
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(self.reuse_seed)
         form.addRow("Seed", seed_row)
-        form.addRow("", self.last_seed)
+        form.addRow(self.last_seed)  # both columns: room for a 19-digit seed
         layout = QVBoxLayout(self)
         layout.addWidget(show)
         layout.addWidget(self.generator_box)
