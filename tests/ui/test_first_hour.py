@@ -152,6 +152,8 @@ def test_sequence_buttons_say_what_they_do(window, button: str, tip: str) -> Non
     action = getattr(window.transport, button).defaultAction()
     assert action.toolTip().replace("Page Down", "PgDown").replace("Page Up", "PgUp") == tip
     assert not action.icon().isNull()
+    spin = window.transport.sequence_spin  # no arrows of its own that point the other way
+    assert spin.buttonSymbols() == spin.ButtonSymbols.NoButtons
 
 
 def test_pixel_readout_says_value(window) -> None:

@@ -54,6 +54,8 @@ class TransportBar(QWidget):
         self.sequence_spin = QSpinBox(self)
         self.sequence_spin.setKeyboardTracking(False)
         self.sequence_spin.setPrefix("sequence #")
+        # no arrows of its own: its up (+1) beside the ▲ button (previous, as PgUp) confused
+        self.sequence_spin.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
         self.sequence_spin.setToolTip("Index of the sequence shown, from 0 as in the file and "
                                        "--index (PgUp / PgDn)")
         self.sequence_total = QLabel(self)
