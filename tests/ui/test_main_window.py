@@ -371,7 +371,7 @@ def test_menus_and_help(qtbot, window, wait_idle) -> None:
     from mnist_viewer.ui.player.menus import shortcut_rows
 
     rows = dict((what, keys) for keys, what in shortcut_rows(window))
-    assert rows["Play"] == "Space" and "Left" in rows["Step Back"] and "PgDown" in rows[
+    assert rows["Play or Pause"] == "Space" and "Left" in rows["Step Back"] and "PgDown" in rows[
         "Next Sequence"]
 
 
