@@ -74,6 +74,7 @@ def show_shortcuts(parent: QWidget, groups: list[tuple[str, list[tuple[str, str]
     table = QTableWidget(count, 2, dialog)
     table.setHorizontalHeaderLabels(["Keys", "Action"])
     table.verticalHeader().setVisible(False)  # type: ignore[union-attr]
+    table.setWordWrap(False)
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
     table.setShowGrid(False)
@@ -90,7 +91,9 @@ def show_shortcuts(parent: QWidget, groups: list[tuple[str, list[tuple[str, str]
             table.setItem(row, 0, QTableWidgetItem(keys))
             table.setItem(row, 1, QTableWidgetItem(what))
             row += 1
-    table.resizeRowsToContents()
+    vertical = table.verticalHeader()
+    assert vertical is not None
+    vertical.setDefaultSectionSize(table.fontMetrics().height() + 6)  # rows of one height
     header = table.horizontalHeader()
     assert header is not None
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)

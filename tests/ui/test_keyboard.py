@@ -114,6 +114,7 @@ def test_shortcut_list_is_grouped_complete_and_names_each_key_once(qtbot, player
     assert all(g in SHORTCUT_GROUPS for g in names)
     rows = {what: keys for _g, rs in groups for keys, what in rs}
     assert rows["Step Back"] == "Left or ,"
+    assert rows["Play or Pause"] == "Space"
     assert rows["Generate"] == QKeySequence("Ctrl+R").toString(
         QKeySequence.SequenceFormat.NativeText)
     assert dict(groups)["Generator"] == [("F9", "Generator Panel"), (rows["Generate"],

@@ -371,7 +371,7 @@ def test_menus_and_help(qtbot, window, wait_idle) -> None:
     from mnist_viewer.ui.player.menus import shortcut_rows
 
     rows = dict((what, keys) for keys, what in shortcut_rows(window))
-    assert rows["Play"] == "Space" and "Left" in rows["Step Back"] and "PgDown" in rows[
+    assert rows["Play or Pause"] == "Space" and "Left" in rows["Step Back"] and "PgDown" in rows[
         "Next Sequence"]
 
 
@@ -561,7 +561,7 @@ def test_a_recent_file_that_is_gone_leaves_the_list(qtbot, window, wait_idle, tm
 def test_download_asks_first_and_does_nothing_when_declined(qtbot, window, monkeypatch) -> None:
     from PyQt6.QtWidgets import QMessageBox
 
-    import mnist_viewer.ui.player.main_window as mw
+    import mnist_viewer.ui.player.file_dialogs as mw
 
     asked: list[str] = []
 

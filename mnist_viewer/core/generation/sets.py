@@ -16,25 +16,18 @@ from typing import Any
 import numpy as np
 
 from ...version import __version__
-from ..containers import check_memory
 from ..errors import DataError
 from ..ground_truth import GroundTruth
 from ..sequences import SequenceSet
 from ..sources.datasets import EMBEDDED_NOTE, Dataset, load_dataset
 from .config import GeneratorConfig
-from .draws import BLOCK, GENERATOR_VERSION, digit_pool, draw
+from .draws import GENERATOR_VERSION, digit_pool, draw
 from .lazy import LazyGroundTruth
 from .render import render, render_frame
 from .resize import ResizedDigits
+from .size import TRUTH_CACHE_BLOCKS, cached_sequences, check_set_fits, truth_block
 from .truth import check_digits
 from .truth import ground_truth as make_ground_truth
-
-
-def truth_block(config: GeneratorConfig) -> int:
-    """Sequences per cached ground-truth block: about 1 M frame-slots, a multiple of BLOCK
-    (only a cache size: the ground truth does not depend on it)."""
-    per_sequence = config.frames * config.num_slots
-    return BLOCK * max(1, min(16, (2**20 // per_sequence) // BLOCK))
 
 
 class GeneratedSequenceSet(SequenceSet):
@@ -82,7 +75,7 @@ class GeneratedSequenceSet(SequenceSet):
                 return make_ground_truth(cfg, digits, labels, draws)
 
             truth = LazyGroundTruth(cfg.num_sequences, cfg.frames, cfg.num_slots, compute,
-                                    truth_block(cfg))
+                                    truth_block(cfg), TRUTH_CACHE_BLOCKS)
         else:
             truth = ground_truth
         super().__init__(
@@ -93,7 +86,7 @@ class GeneratedSequenceSet(SequenceSet):
         self.digits = digits
         self.generator_config = cfg
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
-        self._cache_size = int(cache_size)
+        self._cache_size = cached_sequences(cfg, cache_size)  # fewer when they are large
         self._lock = threading.Lock()
         # what __reduce__ rebuilds it from (another process, a dask worker): the lazy ground
         # truth holds a closure and locks, which do not pickle, and need not travel
@@ -161,14 +154,9 @@ def generate(config: GeneratorConfig, dataset: Dataset | None = None) -> Generat
     ``dataset`` defaults to ``load_dataset(None, config.split)``; when one is given, its split
     is the one recorded. Without a seed in ``config`` a random one is chosen and recorded.
     """
-    # the ground truth is computed per block (LazyGroundTruth): one block, with its temporaries
-    # and the blocks kept, must fit; the whole set's never has to
-    block = min(config.num_sequences, truth_block(config))
-    per_sequence = config.ground_truth_bytes // max(1, config.num_sequences)
-    where = None if dataset is None else dataset.provenance
-    check_memory(where, 3 * block * per_sequence,
-                 f"the ground truth of a block of {block:,} sequences × {config.frames:,} "
-                 f"frames × {config.num_slots:,} digits")
+    # what the set keeps while shown (ground-truth blocks, rendered sequences) must fit;
+    # the whole set never has to (see .size)
+    check_set_fits(config, None if dataset is None else dataset.provenance)
     if dataset is None:
         dataset = load_dataset(None, config.split)
     config = replace(config.with_seed(), split=dataset.split)

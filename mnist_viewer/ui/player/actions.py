@@ -146,6 +146,7 @@ class PlayerActions(QObject):
         self.play = action("&Play", sp.SP_MediaPlay, _keys(Qt.Key.Key_Space),
                            lambda: model.toggle_play(), "Play or pause")
         self.play.setCheckable(True)
+        self.play.setProperty("shortcut_text", "Play or Pause")  # its text changes with the state
         self.step_back = action("Step &Back", sp.SP_MediaSeekBackward,
                                 _keys(Qt.Key.Key_Left, Qt.Key.Key_Comma),
                                 lambda: model.step(-1), "One frame back")

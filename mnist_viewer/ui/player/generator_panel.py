@@ -9,6 +9,7 @@ from typing import Any
 from PyQt6.QtCore import QRegularExpression, Qt, pyqtSignal
 from PyQt6.QtGui import (
     QAction,
+    QFocusEvent,
     QKeyEvent,
     QKeySequence,
     QRegularExpressionValidator,
@@ -23,13 +24,18 @@ from PyQt6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
+from ...core.containers import human
+from ...core.errors import DataError
 from ...core.generation import COMBINES, MOTIONS, GeneratorConfig
+from ...core.generation.size import check_set_fits, set_size
 from ..content import MODE_LABELS, MODES, SOURCE_LABELS, DataSource
-from ..widgets import combo_item
+from ..elided_label import ElidedLabel
+from ..widgets import ERROR_COLOUR, combo_item
 from ..widgets import spin_box as _spin
 
 DEFAULT_SEQUENCES = 10_000  # as many as the released mnist_test_seq.npy (the set is lazy)
@@ -65,6 +71,23 @@ SOURCE_TIPS = {
 }
 SPLIT_TIPS = {"train": "Train: the 60,000 training digits (the embedded subset: fewer)",
               "test": "Test: the 10,000 test digits (the embedded subset: fewer)"}
+
+
+class PathEdit(QLineEdit):
+    """The data path: shows its start (the end is cut) unless it is being edited; the whole
+    path is in the tooltip."""
+
+    def setText(self, text: str | None) -> None:
+        super().setText(text)
+        self._show_start()
+
+    def focusOutEvent(self, event: QFocusEvent | None) -> None:
+        super().focusOutEvent(event)
+        self._show_start()
+
+    def _show_start(self) -> None:
+        self.setCursorPosition(0)
+        self.setToolTip(self.text() or self.placeholderText())
 
 
 @dataclass(frozen=True)
@@ -106,9 +129,10 @@ class GeneratorPanel(QWidget):
         self.source = QComboBox()
         for kind, label in SOURCE_LABELS.items():
             self.source.addItem(label, kind)
-        self.path = QLineEdit()
+        self.path = PathEdit()
         self.path.setPlaceholderText("MNIST folder, IDX file or mnist.npz")
         self.path.setClearButtonEnabled(True)
+        self.path.editingFinished.connect(self.path._show_start)
         self.browse = QPushButton("Choose…")
         self.browse.clicked.connect(self.choose_path_requested)
         self.split = QComboBox()
@@ -155,8 +179,18 @@ class GeneratorPanel(QWidget):
         self.reuse_seed.setEnabled(False)
         self.reuse_seed.clicked.connect(lambda: self.seed.setText(self._last_seed))
         self._last_seed = ""
-        self.last_seed = QLabel()
+        self.last_seed = ElidedLabel()  # never widens the panel (the tooltip has it all)
         self.last_seed.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.last_seed.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.size_label = QLabel()  # the set's size on disk and in memory, before generating
+        self.size_label.setWordWrap(True)
+        # never widens the panel: it wraps to the width the panel has
+        self.size_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.size_label.setMinimumWidth(120)
+        self.size_label.setTextFormat(Qt.TextFormat.RichText)
+        self.size_label.setToolTip("What a file of this set takes (frames and ground truth), "
+                                   "and the most it holds in memory while shown (it is "
+                                   "generated as it is shown)")
         self.generate_button = QPushButton("Generate")
         self.generate_button.setDefault(True)
         self.generate_button.clicked.connect(self.generate_requested)
@@ -176,7 +210,7 @@ class GeneratorPanel(QWidget):
         path_row.addWidget(self.browse)
         form.addRow("", path_row)
         form.addRow("Split", self.split)
-        self.generator_box = QGroupBox("Generator")
+        self.generator_box = QGroupBox("Settings")  # the dock is titled "Generator"
         form = QFormLayout(self.generator_box)
         form.addRow("Sequences", self.sequences)
         form.addRow("Frames", self.frames)
@@ -194,16 +228,21 @@ class GeneratorPanel(QWidget):
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(self.reuse_seed)
         form.addRow("Seed", seed_row)
-        form.addRow("", self.last_seed)
+        form.addRow(self.last_seed)  # both columns: room for a 19-digit seed
         layout = QVBoxLayout(self)
         layout.addWidget(show)
         layout.addWidget(self.generator_box)
+        layout.addWidget(self.size_label)  # full width: a wrapped label gets its height here
         layout.addWidget(self.generate_button)
         layout.addStretch(1)
 
         self.mode.currentIndexChanged.connect(self._update_enabled)
+        for spin in (self.sequences, self.frames, self.canvas, self.digits_min, self.digits_max):
+            spin.valueChanged.connect(self._update_size)
+        self.mode.currentIndexChanged.connect(self._update_size)
         self.source.currentIndexChanged.connect(self._update_enabled)
         self._update_enabled()
+        self._update_size()
 
     # --- state ---------------------------------------------------------------------------------
     def set_source_availability(self, keras: bool, cache: bool) -> None:
@@ -246,6 +285,10 @@ class GeneratorPanel(QWidget):
         )
 
     def request(self) -> GenerateRequest:
+        """What Generate asks for; DataError when the settings make no sense or the set
+        cannot fit in memory (with the figures, see :func:`~...core.generation.size`)."""
+        if self.current_mode() != "stream":
+            check_set_fits(self.config())
         return GenerateRequest(self.current_mode(), self.data_source(),
                                str(self.split.currentData()), self.config())
 
@@ -318,8 +361,6 @@ class GeneratorPanel(QWidget):
         text = self.classes.text().replace(",", " ").split()
         if not text:
             return None
-        from ...core.errors import DataError
-
         try:
             values = tuple(int(v) for v in text)
         except ValueError:
@@ -329,8 +370,12 @@ class GeneratorPanel(QWidget):
 
     def _update_enabled(self) -> None:
         mode = self.current_mode()
+        # the stream shows the dataset as it is (no generator settings: classes, seed...);
+        # a single digit has no range of digits and nothing to combine
         self.generator_box.setEnabled(mode != "stream")
-        for w in (self.digits_min, self.digits_max):
+        self.generator_box.setToolTip("The digit stream shows the dataset's digits in order: "
+                                      "no generator settings" if mode == "stream" else "")
+        for w in (self.digits_min, self.digits_max, self.combine):
             w.setEnabled(mode == "moving")
         is_path = self.source.currentData() == "path"
         self.path.setEnabled(is_path)
@@ -341,3 +386,24 @@ class GeneratorPanel(QWidget):
         self.generate_button.setToolTip(
             f"Show the dataset's digits in order ({keys})" if mode == "stream"
             else f"Make a new set with these settings ({keys})")
+
+    def _update_size(self) -> None:
+        """Show the set's size; in red, with the figures, when it cannot be generated."""
+        if self.current_mode() == "stream":
+            self.size_label.setText("")
+            return
+        try:
+            config = self.config()
+            size = set_size(config)
+            text = (f"Size: {human(size.file_bytes)} as a file,\nup to "
+                    f"{human(size.memory_bytes)} in memory")
+            check_set_fits(config)
+        except DataError as exc:
+            self.size_label.setText(f"<span style='color:{ERROR_COLOUR}'>"
+                                    f"{_escape(exc.problem)}</span>")
+            return
+        self.size_label.setText(_escape(text).replace("\n", "<br>"))
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -16,16 +16,14 @@ from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PyQt6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QMainWindow,
-    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
 
 from ...core.errors import DataError
 from ...core.files.predictions import predictions_kind
-from ...core.jobs import check_cancel
+from ...core.jobs import check_cancel, check_free_space
 from ...core.sources import download
 from ...core.sources.datasets import Dataset
 from ...core.sources.keras import tensorflow_available
@@ -35,6 +33,7 @@ from ..screen_fit import keep_on_screen, resize_to_fit
 from ..settings import Settings
 from ..status import StatusBar
 from ..workers import Job, WorkerPool
+from . import file_dialogs
 from .actions import PlayerActions
 from .generator_panel import GenerateRequest, GeneratorPanel
 from .media_dialogs import ask_grid_split, choose_hdf5_dataset
@@ -44,23 +43,6 @@ from .sequence_view import COLORMAPS, OVERLAYS, SequenceView
 from .transport import TransportBar
 
 CONTENT_JOB = "content"  # opening, generating: a newer request replaces an older one
-DATASET_FILTER = "MNIST datasets (*.gz *-ubyte *.idx* *.npz);;All files (*)"
-OPEN_FILTERS = {  # the filter chosen in File › Open Sequences… can force a layout
-    "Sequence files, layout detected (*.npy *.npz *.h5 *.hdf5 *.gif *.png *.apng *.avi *.mp4 "
-    "*.mkv *.mov *.webm)": None,
-    "Animations and videos (*.gif *.png *.apng *.avi *.mp4 *.mkv *.mov *.webm)": None,
-    "HDF5 files (*.h5 *.hdf5 *.he5)": None,
-    "mnist_test_seq layout (T, N, H, W) (*.npy)": "mnist_test_seq",
-    "torchvision layout (N, T, H, W) (*.npy)": "torchvision",
-    "All files (*)": None,
-}
-SAVE_FILTERS = {
-    "Moving MNIST with ground truth (*.npz)": None,
-    "mnist_test_seq layout, frames only (*.npy)": "mnist_test_seq",
-    "torchvision layout (N, T, H, W) (*.npy)": "torchvision",
-    "PredRNN / E3D-LSTM (*.npz)": "predrnn",
-}
-
 
 class MainWindow(QMainWindow):
     """The application window. See the module docstring."""
@@ -107,8 +89,9 @@ class MainWindow(QMainWindow):
         self.menus = Menus(self)
 
         self.panel.generate_requested.connect(lambda: self.generate())
-        self.panel.choose_path_requested.connect(self._choose_panel_path)
+        self.panel.choose_path_requested.connect(lambda: file_dialogs.choose_panel_path(self))
         self._tracked: set[Job] = set()  # the jobs whose progress the status bar shows
+        self._content_job: Job | None = None  # the newest opening or generating
         self.status.cancel_requested.connect(self.cancel_tracked)
         self.status.swap_requested.connect(self.swap_sequences_and_frames)
         self.workers.job_ended.connect(self._on_job_ended)
@@ -133,7 +116,12 @@ class MainWindow(QMainWindow):
 
     # --- opening and generating ----------------------------------------------------------------
     def open_path(self, path: str | Path) -> Job | None:
-        """Open a dataset (folder, IDX or Keras .npz) or a sequence file, whichever it is."""
+        """Open a dataset (folder, IDX or Keras .npz), a sequence file (or a .zarr store, a
+        folder of frames) or a predictions folder (in the review window), whichever it is."""
+        if predictions_kind(path) is not None:
+            self._remember(str(path), "datasets")
+            self.open_predictions(path)
+            return None
         if ct.is_sequence_path(path):
             return self.open_sequences(path)
         return self.open_dataset(path)
@@ -209,7 +197,9 @@ class MainWindow(QMainWindow):
                 return ct.digit_stream(dataset)
             return ct.generated(request.config, dataset, request.mode)
 
-        what = "Loading digits…" if request.mode == "stream" else "Generating…"
+        # reading the data is the slow part (the set itself is generated as it is shown)
+        what = "Loading MNIST…" if cached is None else \
+            "Showing digits…" if request.mode == "stream" else "Generating…"
         job = self._submit_content(what, job_fn)
 
         def done(result: ct.Content) -> None:
@@ -245,6 +235,8 @@ class MainWindow(QMainWindow):
     def _submit_content(self, what: str, fn: Any) -> Job:
         job = self.workers.submit(CONTENT_JOB, fn)
         self.track(job, what)
+        self._content_job = job
+        self.view.set_busy(what)  # on the canvas too, until the job ends
         job.finished.connect(self.set_content)
         job.failed.connect(self._content_failed)
         return job
@@ -272,6 +264,8 @@ class MainWindow(QMainWindow):
 
     def _on_job_ended(self, job: Job) -> None:
         self._tracked.discard(job)
+        if job is self._content_job:
+            self.view.set_busy("")
         if not self._tracked:
             self.status.stop_progress()
 
@@ -294,22 +288,16 @@ class MainWindow(QMainWindow):
 
     # --- file dialogs --------------------------------------------------------------------------
     def choose_dataset(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open Dataset", self.settings.last_dir(
-            "datasets"), DATASET_FILTER)
-        if path:
-            self.open_dataset(path)
+        file_dialogs.choose_dataset(self)
+
+    def choose_folder(self) -> None:
+        file_dialogs.choose_folder(self)
 
     def choose_sequences(self) -> None:
-        path, chosen = QFileDialog.getOpenFileName(self, "Open Sequences", self.settings.last_dir(
-            "sequences"), ";;".join(OPEN_FILTERS))
-        if path:
-            self.open_sequences(path, OPEN_FILTERS.get(chosen))
+        file_dialogs.choose_sequences(self)
 
     def choose_predictions(self) -> None:
-        """File › Open Predictions…: an OpenSTL ``saved/`` or PredRNN iteration folder."""
-        path = QFileDialog.getExistingDirectory(self, "Open predictions folder")
-        if path:
-            self.open_predictions(path)
+        file_dialogs.choose_predictions(self)
 
     def open_predictions(self, path: str | Path) -> QWidget | None:
         """Open the review window on a predictions folder (one line on a bad folder)."""
@@ -323,22 +311,8 @@ class MainWindow(QMainWindow):
         self._tools[f"review:{path}"] = review
         return review
 
-    def _choose_panel_path(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "MNIST Folder",
-                                                self.settings.last_dir("datasets"))
-        if path:
-            self.panel.set_source(ct.DataSource("path", path))
-
     def choose_save_path(self) -> None:
-        if self.content is None:
-            return
-        path, chosen = QFileDialog.getSaveFileName(
-            self, "Save Sequences As", self.settings.last_dir("sequences"), ";;".join(SAVE_FILTERS))
-        if path:
-            layout = SAVE_FILTERS.get(chosen)
-            if Path(path).suffix.lower() not in (".npz", ".npy"):
-                path += ".npy" if layout in ("mnist_test_seq", "torchvision") else ".npz"
-            self.save_sequences(path, layout)
+        file_dialogs.choose_save_path(self)
 
     def save_sequences(self, path: str | Path, layout: str | None = None) -> Job | None:
         """Write the sequence set shown to ``path`` in the background (layout by extension)."""
@@ -347,6 +321,12 @@ class MainWindow(QMainWindow):
         from ...core.files import save_sequences
 
         seqset, target = self.content.seqset, str(path)
+        try:  # frames (uint8) and a little more: refused with the figures before any work
+            check_free_space(target, seqset.num_sequences * seqset.num_frames * seqset.height
+                             * seqset.width, f"{seqset.num_sequences:,} sequences")
+        except DataError as exc:
+            self.report_error(str(exc))
+            return None
         job = self.workers.submit("save", lambda progress, cancel: save_sequences(
             target, seqset, layout, progress=progress, cancel=cancel))
         self.track(job, f"Saving {Path(target).name}…")
@@ -360,17 +340,7 @@ class MainWindow(QMainWindow):
 
     def confirm_download(self) -> Job | None:
         """File › Download MNIST…: say what will happen, then download if the user agrees."""
-        where = download.mnist_cache_path()
-        if download.is_cached():
-            text = f"MNIST is already in the cache:\n{where}\n\nCheck it and fetch what is missing?"
-        else:
-            text = ("Download the full MNIST (60,000 + 10,000 digits, about 11 MB) from the public "
-                    f"mirrors into\n{where}?\n\nEvery file is checked against the official "
-                    "SHA-256 sums before it is kept.")
-        answer = QMessageBox.question(self, "Download MNIST", text)
-        if answer != QMessageBox.StandardButton.Yes:
-            return None
-        return self.download_mnist()
+        return self.download_mnist() if file_dialogs.confirm_download(self) else None
 
     def download_mnist(self) -> Job:
         """Download the full MNIST into the cache in the background."""
@@ -437,10 +407,7 @@ class MainWindow(QMainWindow):
         paths = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()] if mime else []
         if paths:
             event.acceptProposedAction()  # type: ignore[union-attr]
-            if predictions_kind(paths[0]) is not None:  # a results folder: review it
-                self.open_predictions(paths[0])
-            else:
-                self.open_path(paths[0])
+            self.open_path(paths[0])  # a results folder opens the review window
 
     # --- settings and closing ------------------------------------------------------------------
     def _restore_settings(self) -> None:

@@ -30,6 +30,7 @@ class MenuHost(Protocol):
     def findChildren(self, kind: Any) -> Any: ...
     def close(self) -> bool: ...
     def choose_dataset(self) -> None: ...
+    def choose_folder(self) -> None: ...
     def choose_sequences(self) -> None: ...
     def choose_predictions(self) -> None: ...
     def choose_save_path(self) -> None: ...
@@ -87,7 +88,12 @@ class Menus:
         assert file_menu is not None
         self.open_dataset = act(file_menu, "Open &Dataset…", window.choose_dataset,
                                 QKeySequence.StandardKey.Open, sp.SP_DialogOpenButton,
-                                "Open an MNIST-format folder, IDX file or Keras mnist.npz")
+                                "Open an MNIST IDX file (.gz or not) or a Keras mnist.npz "
+                                "(File › Open Folder… opens a folder)")
+        self.open_folder = act(file_menu, "Open &Folder…", window.choose_folder,
+                               "Ctrl+Shift+D", sp.SP_DirOpenIcon,
+                               "Open a folder: an MNIST (IDX) folder, a .zarr store, a folder of "
+                               "frames or a predictions folder")
         self.open_sequences = act(file_menu, "Open &Sequences…", window.choose_sequences,
                                   "Ctrl+Shift+O", sp.SP_FileIcon,
                                   "Open a sequence file (.npy, .npz, …)")
@@ -266,7 +272,8 @@ def shortcut_groups(window: MenuHost) -> list[tuple[str, list[tuple[str, str]]]]
             keys = [k.toString(QKeySequence.SequenceFormat.NativeText)
                     for k in action.shortcuts()]
             keys = [k for k in keys if k and k not in seen]
-            text = action.text().replace("&", "").rstrip("…")
+            text = str(action.property("shortcut_text") or
+                       action.text().replace("&", "").rstrip("…"))
             if keys and text:
                 seen.update(keys)
                 rows.append((" or ".join(keys), text))

@@ -12,9 +12,9 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QEvent, QPointF, QRectF, pyqtSignal
-from PyQt6.QtGui import QColor, QPen
-from PyQt6.QtWidgets import QGraphicsRectItem, QWidget
+from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt, pyqtSignal
+from PyQt6.QtGui import QColor, QPen, QResizeEvent
+from PyQt6.QtWidgets import QGraphicsRectItem, QLabel, QWidget
 
 from ...core.ground_truth import GroundTruth
 from ...core.output.colormaps import COLORMAPS, colormap
@@ -101,6 +101,12 @@ class SequenceView(pg.GraphicsLayoutWidget):
         self._gt: GroundTruth | None = None
         self._shape: tuple[int, int] | None = None
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self._busy = QLabel(self)  # "Loading MNIST…" over the canvas while a job runs
+        self._busy.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._busy.setStyleSheet("QLabel { color: #f0f0f0; background: rgba(16, 16, 18, 200); "
+                                 "padding: 10px 18px; border-radius: 6px; font-size: 15px; }")
+        self._busy.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._busy.hide()
         # set_sequence_set() also emits sequence_changed and frame_changed
         model.sequence_changed.connect(self._on_sequence_changed)
         model.frame_changed.connect(self._on_frame_changed)
@@ -145,6 +151,30 @@ class SequenceView(pg.GraphicsLayoutWidget):
         """Show the whole canvas as large as the view allows."""
         self.view_box.enableAutoRange(pg.ViewBox.XYAxes, True)
         self.view_box.autoRange()
+
+    def set_busy(self, text: str) -> None:
+        """Say what is being done (e.g. "Loading MNIST…") in the middle of the canvas, over
+        the frame shown if any; an empty ``text`` hides it."""
+        self._busy.setText(text)
+        self._busy.adjustSize()
+        self._place_busy()
+        self._busy.setVisible(bool(text))
+        self._busy.raise_()
+
+    def busy_text(self) -> str:
+        """The text shown over the canvas ("" when none)."""
+        return "" if self._busy.isHidden() else self._busy.text()
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        super().resizeEvent(event)
+        self._place_busy()
+
+    def _place_busy(self) -> None:
+        if not hasattr(self, "_busy"):  # pyqtgraph resizes during __init__
+            return
+        size = self._busy.size()
+        self._busy.move(max(0, (self.width() - size.width()) // 2),
+                        max(0, (self.height() - size.height()) // 2))
 
     def overlay_items(self) -> list[_SlotOverlay]:
         """The overlay items of the digit slots in use (for tests and exports)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PyQt6.QtCore import QSignalBlocker, Qt
-from PyQt6.QtGui import QAction
+from PyQt6.QtGui import QAction, QActionGroup
 from PyQt6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -54,6 +54,8 @@ class TransportBar(QWidget):
         self.sequence_spin = QSpinBox(self)
         self.sequence_spin.setKeyboardTracking(False)
         self.sequence_spin.setPrefix("sequence #")
+        # no arrows of its own: its up (+1) beside the ▲ button (previous, as PgUp) confused
+        self.sequence_spin.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
         self.sequence_spin.setToolTip("Index of the sequence shown, from 0 as in the file and "
                                        "--index (PgUp / PgDn)")
         self.sequence_total = QLabel(self)
@@ -70,10 +72,13 @@ class TransportBar(QWidget):
         self.presets.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         menu = QMenu(self.presets)
         self.preset_actions: dict[int, QAction] = {}
+        self.preset_group = QActionGroup(self)  # one rate marked: the current one, if a preset
+        self.preset_group.setExclusive(True)
         for fps in FPS_PRESETS:
             act = menu.addAction(f"{fps} fps")
             assert act is not None
             act.setCheckable(True)  # the current rate is marked
+            self.preset_group.addAction(act)
             act.triggered.connect(lambda _=False, f=fps: model.set_fps(f))
             self.preset_actions[fps] = act
         self.presets.setMenu(menu)
