@@ -61,6 +61,8 @@ def main() -> None:
     parser.add_argument("--zarr-num", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--memory-stats-num", type=int, default=1_000_000)
+    parser.add_argument("--memory-frames-num", type=int, default=1_000_000,
+                        help="sequences for the statistics with frames (rendering them all)")
     parser.add_argument("--memory-save-num", type=int, default=100_000)
     parser.add_argument("--memory-only", action="store_true")
     parser.add_argument("--no-memory", action="store_true")
@@ -72,7 +74,8 @@ def main() -> None:
             bench_files(Path(tmp), data, args.stats_num, args.runs)
             bench_zarr(Path(tmp), data, args.zarr_num, args.runs)
         if not args.no_memory:
-            bench_memory(Path(tmp), args.memory_stats_num, args.memory_save_num)
+            bench_memory(Path(tmp), args.memory_stats_num, args.memory_frames_num,
+                         args.memory_save_num)
     say(f"load average {os.getloadavg()[0]:.1f} at the end")
     with open(Path(__file__).with_name("RESULTS.md"), "a", encoding="utf-8") as fp:
         fp.write(f"\n## bench_scale.py ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})"
@@ -153,6 +156,17 @@ st = analysis.set_statistics(s)
 print(f"wall {time.perf_counter() - t0:.0f} s, cpu {time.process_time() - c0:.0f} s, "
       f"overlap fraction {st.ground_truth.overlap.fraction:.4f}")
 """,
+    "ground-truth statistics": """
+from mnist_viewer.core.analysis import ground_truth_sums as g
+s = generate(GeneratorConfig(num_sequences=N, seed=3), data)
+t0 = time.perf_counter()
+acc = g.GroundTruthAccumulator(s.num_frames)
+geometry = g.GroundTruthGeometry((64, 64), (28, 28), 0.1)
+for a in range(0, N, 1024):  # the chunk task of set_statistics, without the frames
+    acc.merge(g.chunk_ground_truth_sums(s.ground_truth_for(a, min(N, a + 1024)), geometry, a))
+result = acc.result()
+print(f"wall {time.perf_counter() - t0:.0f} s, overlap fraction {result.overlap.fraction:.4f}")
+""",
     "generate to Zarr": """
 from mnist_viewer.core.files import save_sequences
 s = generate(GeneratorConfig(num_sequences=N, seed=2), data)
@@ -181,15 +195,16 @@ def peak_rss(code: str) -> tuple[float, str]:
     return usage.ru_maxrss / 1024, (out.strip().splitlines() or [""])[-1]
 
 
-def bench_memory(tmp: Path, stats_num: int, save_num: int) -> None:
+def bench_memory(tmp: Path, stats_num: int, frames_num: int, save_num: int) -> None:
     """Peak memory of whole-set jobs, each in its own process (target < 500 MB)."""
     base, _ = peak_rss(_PRELUDE + "print('')")
     say(f"peak RSS of a process that only loads MNIST: {base:.0f} MB")
-    for name, num in (("first frame", 10_000_000), ("statistics", stats_num),
+    for name, num in (("first frame", 10_000_000), ("ground-truth statistics", stats_num),
+                      ("statistics", frames_num),
                       ("generate to Zarr", save_num), ("save to .npy", save_num)):
         code = _PRELUDE + f"N = {num}\nOUT = {str(tmp)!r}\n" + _JOBS[name]
         rss, line = peak_rss(code)
-        say(f"{name:16s} {num:>10,} sequences: peak RSS {rss:5.0f} MB (target < 500); {line}"
+        say(f"{name:23s} {num:>10,} sequences: peak RSS {rss:5.0f} MB (target < 500); {line}"
             f"  [load {os.getloadavg()[0]:.1f}]")
         for leftover in tmp.glob("m.*"):
             shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
