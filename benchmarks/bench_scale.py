@@ -4,7 +4,11 @@
   (``np.load(path, mmap_mode="r").sum()``, warm page cache; target <= 2x);
 * writing .npz vs the same frames as .npy (target <= 1.3x);
 * generate + save to Zarr on 1, 2 and os.cpu_count() workers (median of 3; target 2 workers
-  >= 1.4x one worker on a 2-core machine).
+  >= 1.4x one worker on a 2-core machine);
+* memory, each job in a fresh process (peak RSS from ``os.wait4``; target < 500 MB): the
+  first frame of a 10,000,000-sequence set (time, target < 50 ms), statistics of a
+  1,000,000-sequence generated set, generating 100,000 sequences to Zarr and saving them
+  to .npy (``--memory-only`` runs just these).
 
 Run: ``python benchmarks/bench_scale.py [--stats-num 10000] [--zarr-num 100000]``; appends
 its figures to benchmarks/RESULTS.md. The machine's load is printed: figures taken while
@@ -17,6 +21,7 @@ import argparse
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -55,12 +60,22 @@ def main() -> None:
     parser.add_argument("--stats-num", type=int, default=10_000)
     parser.add_argument("--zarr-num", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--memory-stats-num", type=int, default=1_000_000)
+    parser.add_argument("--memory-frames-num", type=int, default=1_000_000,
+                        help="sequences for the statistics with frames (rendering them all)")
+    parser.add_argument("--memory-save-num", type=int, default=100_000)
+    parser.add_argument("--memory-only", action="store_true")
+    parser.add_argument("--no-memory", action="store_true")
     args = parser.parse_args()
     data = load_dataset(MNIST if MNIST.is_dir() else None, "train")
     say(f"load average {os.getloadavg()[0]:.1f} on {cpu_count()} cores at the start")
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
-        bench_files(Path(tmp), data, args.stats_num, args.runs)
-        bench_zarr(Path(tmp), data, args.zarr_num, args.runs)
+        if not args.memory_only:
+            bench_files(Path(tmp), data, args.stats_num, args.runs)
+            bench_zarr(Path(tmp), data, args.zarr_num, args.runs)
+        if not args.no_memory:
+            bench_memory(Path(tmp), args.memory_stats_num, args.memory_frames_num,
+                         args.memory_save_num)
     say(f"load average {os.getloadavg()[0]:.1f} at the end")
     with open(Path(__file__).with_name("RESULTS.md"), "a", encoding="utf-8") as fp:
         fp.write(f"\n## bench_scale.py ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})"
@@ -115,6 +130,84 @@ def bench_zarr(tmp: Path, data, num: int, runs: int) -> None:
     one = results["1 worker (threaded)"]
     for name, seconds in results.items():
         say(f"  scaling {name:22s}: {one / seconds:4.2f}x one worker (target 2 workers >= 1.4)")
+
+
+# each memory job runs in a fresh interpreter; its last line is printed as the figure
+_PRELUDE = f"""
+import sys, time
+from pathlib import Path
+from mnist_viewer.core.generation import GeneratorConfig, generate
+from mnist_viewer.core.sources.datasets import load_dataset
+mnist = Path({str(MNIST)!r})
+data = load_dataset(mnist if mnist.is_dir() else None, "train")
+"""
+_JOBS = {
+    "first frame": """
+t0 = time.perf_counter()
+s = generate(GeneratorConfig(num_sequences=N, seed=5), data)
+s.frame(0, 0)
+print(f"first frame in {1000 * (time.perf_counter() - t0):.1f} ms (target < 50)")
+""",
+    "statistics": """
+from mnist_viewer.core import analysis
+s = generate(GeneratorConfig(num_sequences=N, seed=3), data)
+t0, c0 = time.perf_counter(), time.process_time()
+st = analysis.set_statistics(s)
+print(f"wall {time.perf_counter() - t0:.0f} s, cpu {time.process_time() - c0:.0f} s, "
+      f"overlap fraction {st.ground_truth.overlap.fraction:.4f}")
+""",
+    "ground-truth statistics": """
+from mnist_viewer.core.analysis import ground_truth_sums as g
+s = generate(GeneratorConfig(num_sequences=N, seed=3), data)
+t0 = time.perf_counter()
+acc = g.GroundTruthAccumulator(s.num_frames)
+geometry = g.GroundTruthGeometry((64, 64), (28, 28), 0.1)
+for a in range(0, N, 1024):  # the chunk task of set_statistics, without the frames
+    acc.merge(g.chunk_ground_truth_sums(s.ground_truth_for(a, min(N, a + 1024)), geometry, a))
+result = acc.result()
+print(f"wall {time.perf_counter() - t0:.0f} s, overlap fraction {result.overlap.fraction:.4f}")
+""",
+    "generate to Zarr": """
+from mnist_viewer.core.files import save_sequences
+s = generate(GeneratorConfig(num_sequences=N, seed=2), data)
+t0 = time.perf_counter()
+save_sequences(Path(OUT) / "m.zarr", s)
+print(f"wall {time.perf_counter() - t0:.0f} s")
+""",
+    "save to .npy": """
+from mnist_viewer.core.files import save_sequences
+s = generate(GeneratorConfig(num_sequences=N, seed=2), data)
+t0 = time.perf_counter()
+save_sequences(Path(OUT) / "m.npy", s)
+print(f"wall {time.perf_counter() - t0:.0f} s")
+""",
+}
+
+
+def peak_rss(code: str) -> tuple[float, str]:
+    """Run ``code`` in a fresh interpreter: (its peak RSS in MB, its last output line)."""
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    out = proc.stdout.read() if proc.stdout else ""
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise RuntimeError(f"memory job failed ({proc.returncode}): {out}")
+    return usage.ru_maxrss / 1024, (out.strip().splitlines() or [""])[-1]
+
+
+def bench_memory(tmp: Path, stats_num: int, frames_num: int, save_num: int) -> None:
+    """Peak memory of whole-set jobs, each in its own process (target < 500 MB)."""
+    base, _ = peak_rss(_PRELUDE + "print('')")
+    say(f"peak RSS of a process that only loads MNIST: {base:.0f} MB")
+    for name, num in (("first frame", 10_000_000), ("ground-truth statistics", stats_num),
+                      ("statistics", frames_num),
+                      ("generate to Zarr", save_num), ("save to .npy", save_num)):
+        code = _PRELUDE + f"N = {num}\nOUT = {str(tmp)!r}\n" + _JOBS[name]
+        rss, line = peak_rss(code)
+        say(f"{name:23s} {num:>10,} sequences: peak RSS {rss:5.0f} MB (target < 500); {line}"
+            f"  [load {os.getloadavg()[0]:.1f}]")
+        for leftover in tmp.glob("m.*"):
+            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from mnist_viewer.core import analysis
+from mnist_viewer.core.analysis import ground_truth_sums
 from mnist_viewer.core.errors import Cancelled
 from mnist_viewer.core.generation import GeneratorConfig, generate
 from mnist_viewer.core.ground_truth import GroundTruth
@@ -478,7 +479,9 @@ def test_generated_set_against_numpy(digits: Dataset, motion_model: str) -> None
     np.testing.assert_allclose(stats.diff.std, pooled.std(axis=0), rtol=0, atol=1e-9)
     np.testing.assert_allclose(stats.energy.curve, np.abs(d).mean(axis=(0, 2, 3)), atol=1e-12)
     assert stats.ground_truth is not None
-    result = stats.ground_truth
+    result = analysis.ground_truth_stats(gt, (CANVAS, CANVAS), analysis.patch_size(seqset),
+                                         analysis.step_length(seqset))
+    _same_summary(stats.ground_truth, result)
     used = gt.digit_index >= 0
     assert (~used).any() and used.any()
     used_t = np.broadcast_to(used[:, None, :], gt.positions.shape[:3])
@@ -500,6 +503,46 @@ def test_generated_set_against_numpy(digits: Dataset, motion_model: str) -> None
     info = analysis.summary(stats)
     assert info["mean_speed_px"] == pytest.approx(speeds.mean())
     assert info["overlap_fraction"] == pytest.approx(_ink_overlap_by_masks(gt).mean())
+
+
+def _same_summary(summary: analysis.GroundTruthStats, whole: analysis.GroundTruthStats
+                  ) -> None:
+    """A set's chunk-wise summary says what the whole-array statistics say."""
+    for name in ("step_speed_histogram", "step_direction_histogram", "speed_histogram",
+                 "direction_histogram"):
+        got, expected = getattr(summary, name), getattr(whole, name)
+        np.testing.assert_array_equal(got.counts, expected.counts, err_msg=name)
+        np.testing.assert_array_equal(got.edges, expected.edges, err_msg=name)
+    assert summary.motion.mean_step_speed == pytest.approx(whole.motion.mean_step_speed,
+                                                           rel=1e-12, nan_ok=True)
+    assert summary.motion.mean_speed == pytest.approx(whole.motion.mean_speed, rel=1e-12,
+                                                      nan_ok=True)
+    assert summary.overlap.fraction == whole.overlap.fraction
+    assert summary.overlap.patch_fraction == whole.overlap.patch_fraction
+    np.testing.assert_array_equal(summary.overlap.per_frame, whole.overlap.per_frame)
+    assert summary.label_counts == whole.label_counts
+    kept = len(summary.trajectories.centres)
+    assert kept == min(len(whole.trajectories.centres), ground_truth_sums.TRAJECTORIES_KEPT)
+    np.testing.assert_array_equal(summary.trajectories.centres,
+                                  whole.trajectories.centres[:kept])
+    np.testing.assert_array_equal(summary.trajectories.labels, whole.trajectories.labels[:kept])
+
+
+@pytest.mark.parametrize("motion_model", ["svg", "stochastic"])
+def test_set_summary_is_chunk_wise_and_equals_the_whole_arrays(
+        digits: Dataset, motion_model: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks whose speeds span different ranges are counted again over the set's range."""
+    config = GeneratorConfig(num_sequences=40, frames=6, digits=(1, 3), motion=motion_model,
+                             seed=23)
+    seqset = generate(config, digits)
+    whole = analysis.ground_truth_stats(seqset.ground_truth.select(slice(3, 40)),
+                                        (CANVAS, CANVAS), analysis.patch_size(seqset),
+                                        analysis.step_length(seqset))
+    monkeypatch.setattr("mnist_viewer.core.analysis.ground_truth_sums.TRAJECTORIES_KEPT", 7)
+    for chunk in (1, 5, 37):
+        stats = analysis.set_statistics(seqset, start=3, chunk_size=chunk)
+        assert stats.ground_truth is not None
+        _same_summary(stats.ground_truth, whole)
 
 
 def test_generated_set_streamed_with_any_chunk_size(digits: Dataset) -> None:

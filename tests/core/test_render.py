@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mnist_viewer.core.generation import GeneratorConfig, ground_truth
-from mnist_viewer.core.generation.render import render, render_frame, subset_digits
+from mnist_viewer.core.generation.render import render, render_frame
 from mnist_viewer.core.ground_truth import GroundTruth
 from mnist_viewer.core.sources.datasets import Dataset, load_dataset
 
@@ -107,15 +107,6 @@ def test_render_writes_nothing_outside_out(mnist):
     with pytest.raises(ValueError, match="packed rows"):
         wide = np.zeros((40, 3, 64, 70), dtype=np.uint8)[..., :64]
         render(truth, mnist.images, 0, 40, out=wide)
-
-
-def test_subset_digits_renders_the_same(mnist):
-    cfg = GeneratorConfig(num_sequences=30, frames=3, digits=(1, 3), seed=5)
-    truth = ground_truth(cfg, mnist.images, mnist.labels)
-    small_truth, small_digits = subset_digits(truth.select(slice(10, 30)), mnist.images)
-    assert small_digits.shape[0] <= 60
-    np.testing.assert_array_equal(render(small_truth, small_digits, 0, 20),
-                                  render(truth, mnist.images, 10, 30))
 
 
 def test_bad_inputs_are_refused(mnist):

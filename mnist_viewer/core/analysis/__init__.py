@@ -35,6 +35,7 @@ from .ground_truth_stats import (
     trajectories,
     velocity_scale,
 )
+from .ground_truth_sums import TRAJECTORIES_KEPT, MeanSpeeds, OverlapCounts
 from .summary import SetStatistics, sequence_statistics, set_statistics, statistics_rows, summary
 from .tables import write_csv, write_image_csv, write_statistics_csv
 
@@ -43,14 +44,17 @@ __all__ = [
     "DEFAULT_STEP_LENGTH",
     "GROUND_TRUTH_STATISTICS",
     "NO_GROUND_TRUTH",
+    "TRAJECTORIES_KEPT",
     "Comparison",
     "DigitComparison",
     "FrameDiffStats",
     "GroundTruthStats",
     "Histogram",
+    "MeanSpeeds",
     "Motion",
     "MotionEnergy",
     "Overlap",
+    "OverlapCounts",
     "SetStatistics",
     "Trajectories",
     "compare",

@@ -241,6 +241,37 @@ def chunk_sums_task(seqset: SequenceSet, start: int, stop: int) -> _ChunkSums:
     return chunk_sums(np.asarray(seqset.chunk(start, stop)))
 
 
+def job_range(seqset: SequenceSet, start: int, stop: int | None,
+              chunk_size: int) -> tuple[int, int]:
+    """The checked range ``start:stop`` (None: to the end) of a chunked job over ``seqset``.
+
+    Raises IndexError for a range outside the set, ValueError for ``chunk_size`` < 1."""
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+    return _range(seqset.num_sequences, start, stop)
+
+
+class FrameStatsAccumulator:
+    """Merges the :func:`chunk_sums` of consecutive chunks of sequences ``start:stop`` of a
+    set into its :class:`FrameDiffStats` and :class:`MotionEnergy` (the chunk loop of
+    :func:`set_frame_stats` and of :func:`.summary.set_statistics`)."""
+
+    def __init__(self, seqset: SequenceSet, start: int, stop: int) -> None:
+        self.start = start
+        self.acc = _DiffAccumulator((seqset.height, seqset.width))
+        self.acc.exact = True  # a SequenceSet's frames are uint8
+        self.energy = np.zeros((stop - start, max(seqset.num_frames - 1, 0)), np.float64)
+        self.pixels = max(seqset.height * seqset.width, 1)
+
+    def merge(self, first: int, last: int, part: _ChunkSums) -> None:
+        """Add the sums of sequences ``first:last`` (chunks come in order)."""
+        self.acc.merge(part)
+        self.energy[first - self.start:last - self.start] = part.per_image / self.pixels
+
+    def result(self) -> tuple[FrameDiffStats, MotionEnergy]:
+        return self.acc.result(), MotionEnergy(self.energy)
+
+
 def set_frame_stats(
     seqset: SequenceSet,
     progress: Progress | None = None,
@@ -259,23 +290,11 @@ def set_frame_stats(
     never depend on the chunking or the engine. ``progress`` gets (sequences done, sequences
     to do); ``cancel`` is checked between chunks (raises Cancelled).
     """
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
-    start, stop = _range(seqset.num_sequences, start, stop)
-    total = stop - start
-    acc = _DiffAccumulator((seqset.height, seqset.width))
-    acc.exact = True  # a SequenceSet's frames are uint8
-    transitions = max(seqset.num_frames - 1, 0)
-    energy = np.zeros((total, transitions), np.float64)
-    pixels = max(seqset.height * seqset.width, 1)
-
-    def consume(first: int, last: int, part: _ChunkSums) -> None:
-        acc.merge(part)
-        energy[first - start:last - start] = part.per_image / pixels
-
-    run_chunks(chunk_sums_task, seqset, chunk_ranges(start, stop, chunk_size), consume,
+    start, stop = job_range(seqset, start, stop, chunk_size)
+    acc = FrameStatsAccumulator(seqset, start, stop)
+    run_chunks(chunk_sums_task, seqset, chunk_ranges(start, stop, chunk_size), acc.merge,
                engine, progress, cancel)
-    return acc.result(), MotionEnergy(energy)
+    return acc.result()
 
 
 def set_frame_diff_stats(

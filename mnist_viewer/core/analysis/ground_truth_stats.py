@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -239,17 +240,48 @@ def label_counts(gt: GroundTruth, minlength: int = 10) -> tuple[int, ...]:
     return tuple(int(c) for c in np.bincount(labels, minlength=minlength))
 
 
+class MotionMeans(Protocol):
+    """Mean speeds in px/frame: :class:`Motion` (with every digit's speeds) or a set's
+    :class:`.ground_truth_sums.MeanSpeeds` (the means only)."""
+
+    @property
+    def mean_step_speed(self) -> float: ...
+
+    @property
+    def mean_speed(self) -> float: ...
+
+
+class OverlapFractions(Protocol):
+    """Overlap fractions: :class:`Overlap` (per sequence and frame) or a set's
+    :class:`.ground_truth_sums.OverlapCounts` (counts per frame)."""
+
+    @property
+    def fraction(self) -> float: ...
+
+    @property
+    def patch_fraction(self) -> float: ...
+
+    @property
+    def per_frame(self) -> np.ndarray: ...
+
+
 @dataclass(frozen=True, eq=False)
 class GroundTruthStats:
-    """Everything the ground truth tells about a set."""
+    """Everything the ground truth tells about a set.
+
+    From :func:`ground_truth_stats`: ``motion`` is a :class:`Motion` and ``overlap`` an
+    :class:`Overlap` (arrays over every digit, O(N)); from a whole set's chunk-wise summary
+    (:mod:`.ground_truth_sums`, what :func:`.summary.set_statistics` gives) they hold the
+    means and counts only, and ``trajectories`` the first sequences'.
+    """
 
     trajectories: Trajectories
-    motion: Motion
+    motion: MotionMeans
     step_speed_histogram: Histogram  # of Motion.step_speed, px/frame
     step_direction_histogram: Histogram  # of Motion.step_direction, degrees
     speed_histogram: Histogram  # of Motion.speed (continuous), px/frame
     direction_histogram: Histogram  # of Motion.direction (continuous), degrees
-    overlap: Overlap
+    overlap: OverlapFractions
     label_counts: tuple[int, ...]
 
 

@@ -4,21 +4,37 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from ..compute import Engine
-from ..jobs import Cancel, Progress, check_cancel
+import numpy as np
+
+from ..compute import Engine, chunk_ranges, run_chunks
+from ..jobs import Cancel, Progress
 from ..sequences import SequenceSet
-from .frames import FrameDiffStats, MotionEnergy, _range, set_frame_stats
+from .frames import (
+    FrameDiffStats,
+    FrameStatsAccumulator,
+    MotionEnergy,
+    _ChunkSums,
+    chunk_sums_task,
+    job_range,
+)
 from .ground_truth_stats import (
     GROUND_TRUTH_STATISTICS,
     NO_GROUND_TRUTH,
     GroundTruthStats,
     Histogram,
-    ground_truth_stats,
     patch_size,
     step_length,
+)
+from .ground_truth_sums import (
+    SPEED_BINS,
+    GroundTruthAccumulator,
+    GroundTruthGeometry,
+    GroundTruthSums,
+    chunk_ground_truth_sums,
+    speed_counts,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -45,6 +61,34 @@ class SetStatistics:
     missing_reason: str
 
 
+@dataclass(frozen=True)
+class _Job:
+    """What a chunk task needs (pickled once to each Dask worker)."""
+
+    seqset: SequenceSet
+    start: int  # of the whole range (trajectories are kept for its first sequences)
+    geometry: GroundTruthGeometry | None  # None: no ground truth
+    speed_top: float = 1.0  # for the second pass over the continuous speeds
+
+
+def _statistics_task(job: _Job, start: int, stop: int
+                     ) -> tuple[_ChunkSums, GroundTruthSums | None]:
+    """The frame sums and ground-truth sums of sequences ``start:stop`` (a Dask task)."""
+    frames = chunk_sums_task(job.seqset, start, stop)
+    truth = job.seqset.ground_truth
+    if job.geometry is None or truth is None:
+        return frames, None
+    part = truth.select(slice(start, stop))  # a lazy set's: only these sequences' blocks
+    return frames, chunk_ground_truth_sums(part, job.geometry, start - job.start)
+
+
+def _speed_task(job: _Job, start: int, stop: int) -> np.ndarray:
+    """The continuous speeds of sequences ``start:stop`` counted over [0, job.speed_top]."""
+    truth = job.seqset.ground_truth
+    assert truth is not None and job.geometry is not None
+    return speed_counts(truth.select(slice(start, stop)), job.geometry, job.speed_top)
+
+
 def set_statistics(
     seqset: SequenceSet,
     progress: Progress | None = None,
@@ -55,24 +99,46 @@ def set_statistics(
     chunk_size: int = 256,
     engine: Engine | None = None,
 ) -> SetStatistics:
-    """All statistics of sequences ``start:stop`` (default: the whole set); the frames are
-    read in chunks computed on ``engine`` (Dask, see :mod:`..compute`)."""
-    start, stop = _range(seqset.num_sequences, start, stop)
-    diff, energy = set_frame_stats(
-        seqset, progress, cancel, start=start, stop=stop, chunk_size=chunk_size, engine=engine
-    )
-    gt_stats = None
-    missing: tuple[str, ...] = GROUND_TRUTH_STATISTICS
-    reason = NO_GROUND_TRUTH
+    """All statistics of sequences ``start:stop`` (default: the whole set).
+
+    The frames and the ground truth are read together in chunks of ``chunk_size`` sequences,
+    each a task on ``engine`` (Dask, see :mod:`..compute`), and merged in order: memory is
+    O(chunk) (plus 8 bytes per frame transition for the motion energy), so a lazy set of
+    1,000,000 sequences never holds its whole ground truth. When the chunks' continuous
+    speeds span different ranges, those are counted again in a second pass over the ground
+    truth (:mod:`.ground_truth_sums`). ``progress`` gets (sequences done, sequences to do) of
+    the first pass; ``cancel`` is checked between chunks. Raises IndexError for a range
+    outside the set.
+    """
+    start, stop = job_range(seqset, start, stop, chunk_size)
+    frames = FrameStatsAccumulator(seqset, start, stop)
+    truth = None
+    geometry = None
     if seqset.ground_truth is not None:
-        check_cancel(cancel)
-        gt_stats = ground_truth_stats(
-            seqset.ground_truth.select(slice(start, stop)),
-            (seqset.height, seqset.width),
-            patch_size(seqset),
-            step_length(seqset),
-        )
-        missing, reason = (), ""
+        truth = GroundTruthAccumulator(seqset.num_frames)
+        geometry = GroundTruthGeometry((seqset.height, seqset.width), patch_size(seqset),
+                                       step_length(seqset))
+    job = _Job(seqset, start, geometry)
+
+    def consume(first: int, last: int, part: tuple[_ChunkSums, GroundTruthSums | None]
+                ) -> None:
+        frames.merge(first, last, part[0])
+        if truth is not None and part[1] is not None:
+            truth.merge(part[1])
+
+    ranges = chunk_ranges(start, stop, chunk_size)
+    run_chunks(_statistics_task, job, ranges, consume, engine, progress, cancel)
+    if truth is not None and truth.needs_speed_pass():
+        counts = np.zeros(SPEED_BINS, np.int64)
+
+        def add(_first: int, _last: int, part: np.ndarray) -> None:
+            counts[:] += part
+
+        run_chunks(_speed_task, replace(job, speed_top=truth.speed_top or 1.0), ranges, add,
+                   engine, None, cancel)
+        truth.set_speed_counts(counts)
+    diff, energy = frames.result()
+    gt_stats = None if truth is None else truth.result()
     return SetStatistics(
         start=start,
         num_sequences=stop - start,
@@ -82,8 +148,8 @@ def set_statistics(
         diff=diff,
         energy=energy,
         ground_truth=gt_stats,
-        missing=missing,
-        missing_reason=reason,
+        missing=() if gt_stats is not None else GROUND_TRUTH_STATISTICS,
+        missing_reason="" if gt_stats is not None else NO_GROUND_TRUTH,
     )
 
 

@@ -150,27 +150,3 @@ def render_frame(
         else:
             region[...] = np.minimum(region.astype(np.uint16) + digits[k], 255)
     return frame
-
-
-def subset_digits(ground_truth: GroundTruth, digits: np.ndarray) -> tuple[GroundTruth, np.ndarray]:
-    """The same ground truth pointing into only the digits it uses (for shipping to workers)."""
-    used = ground_truth.digit_index >= 0
-    unique, inverse = np.unique(ground_truth.digit_index[used], return_inverse=True)
-    index = np.full_like(ground_truth.digit_index, -1)
-    index[used] = inverse
-    gt = GroundTruth(
-        labels=ground_truth.labels,
-        digit_index=index,
-        positions=ground_truth.positions,
-        start=ground_truth.start,
-        velocity=ground_truth.velocity,
-        boxes=ground_truth.boxes,
-    )
-    return gt, np.ascontiguousarray(digits[unique])
-
-
-def render_task(
-    ground_truth: GroundTruth, digits: np.ndarray, combine: str, size: int
-) -> np.ndarray:
-    """Render all sequences of a (subset) ground truth: the job a worker process runs."""
-    return render(ground_truth, digits, 0, ground_truth.num_sequences, combine, size=size)
