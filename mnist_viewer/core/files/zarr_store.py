@@ -1,7 +1,9 @@
 """Sequence sets as Zarr v3 stores (``set.zarr``, locally or at any fsspec URL).
 
 A store is a group holding ``frames``, uint8 (N, T, H, W) chunked by sequences and compressed
-(Zarr's default Zstandard), the ground truth arrays (``labels``, ``digit_index``,
+with Zstandard at level 1 (measured on a 21 MB chunk of frames: 7 ms of CPU against 85 ms at
+Zarr's default level, both about 71:1 — mostly-black frames compress as well either way, and
+compression was most of the cost of writing a set), the ground truth arrays (``labels``, ``digit_index``,
 ``positions``, ``start``, ``velocity``, ``boxes``, chunked by the same sequences) when the set
 has them, and in the group attribute ``mnist_viewer`` the shape, the settings (``config``)
 and whether the store is complete. ``done`` (uint8 (chunks,), one Zarr chunk per entry)
@@ -97,10 +99,11 @@ def _header(seqset: SequenceSet, chunk: int) -> dict[str, Any]:
 
 
 def _create(store: str, seqset: SequenceSet, chunk: int) -> None:
+    from zarr.codecs import ZstdCodec
     n, t, h, w = seqset.num_sequences, seqset.num_frames, seqset.height, seqset.width
     group = _zarr_group(store, "w")
     group.create_array("frames", shape=(n, t, h, w), chunks=(chunk, t, h, w), dtype="uint8",
-                       fill_value=0)
+                       fill_value=0, compressors=ZstdCodec(level=1))
     truth = seqset.ground_truth
     if truth is not None:
         for key in GROUND_TRUTH_KEYS:
