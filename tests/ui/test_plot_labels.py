@@ -58,10 +58,17 @@ def test_image_plots_fit_the_image_exactly_with_square_pixels(qtbot) -> None:
     panel.show()
     qtbot.waitExposed(panel)
     image = np.arange(64 * 48, dtype=np.float64).reshape(48, 64)  # 64 px wide, 48 px high
-    panel.abs_mean.set_image(image)
-    qtbot.waitUntil(lambda: abs(panel.abs_mean.fit.view_aspect() - 64 / 48) < 0.05)
-    (x0, x1), (y0, y1) = panel.abs_mean.plot.viewRange()
-    assert (x0, x1, y0, y1) == pytest.approx((0, 64, 0, 48), abs=1e-6)
+    plots = [item.plot for item in panel.images()]
+    for item in panel.images():
+        item.set_image(image)
+    qtbot.waitUntil(lambda: all(abs(p.view_aspect() - 64 / 48) < 0.05 for p in plots))
+    scene = panel.graphics.sceneRect()
+    for plot in plots:
+        (x0, x1), (y0, y1) = plot.viewRange()
+        assert (x0, x1, y0, y1) == pytest.approx((0, 64, 0, 48), abs=1e-6)
+        assert scene.contains(plot.getViewBox().sceneBoundingRect())  # nothing cut off
+    widths = [p.getViewBox().width() for p in plots]
+    assert max(widths) < 1.3 * min(widths)  # the plots share the row (colour bars differ)
 
 
 def test_count_axes_tick_whole_numbers_only() -> None:

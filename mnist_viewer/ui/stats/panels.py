@@ -16,7 +16,7 @@ from PyQt6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 from ...core import analysis
 from ..player.sequence_view import SLOT_COLOURS
 from ..plot_theme import apply_theme, current_theme
-from .axes import TightFit, use_count_axis
+from .axes import ImagePlot, use_count_axis
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -58,7 +58,8 @@ class ImageWithBar:
     def __init__(self, layout: pg.GraphicsLayout, title: str, cmap: str, symmetric: bool,
                  row: int, col: int, axes: bool = True,
                  quantity: str = "grey levels (0–255 scale)") -> None:
-        self.plot: pg.PlotItem = layout.addPlot(row=row, col=col, title=title)
+        self.plot = ImagePlot(title=title)  # the view fits the image: square pixels
+        layout.addItem(self.plot, row=row, col=col)
         if not axes:
             self.plot.hideAxis("left")
             self.plot.hideAxis("bottom")
@@ -66,7 +67,6 @@ class ImageWithBar:
             self.plot.setLabel("bottom", "x", units="px")
             self.plot.setLabel("left", "y", units="px")
         self.plot.invertY(True)
-        self.fit = TightFit(self.plot)  # the view box has the image's shape: square pixels
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(False, False)
@@ -94,7 +94,7 @@ class ImageWithBar:
         self.image.setImage(np.asarray(image), autoLevels=False)
         self.bar.setLevels(levels)
         h, w = image.shape
-        self.fit.set_size(w, h)  # exactly the image, no margin around it
+        self.plot.set_image_size(w, h)  # exactly the image, no margin around it
 
     def levels_of(self, *images: np.ndarray) -> tuple[float, float]:
         """Colour levels covering ``images`` (± the largest magnitude when symmetric)."""
@@ -121,9 +121,9 @@ def _plot_widget() -> pg.GraphicsLayoutWidget:
 TELESCOPES = ("The mean of x[i+1] − x[i] is not shown: the sum telescopes, so it equals "
               "(x[last] − x[first]) / (count − 1) and shows only the two end digits. The mean "
               "|x[i+1] − x[i]| shows where consecutive digits differ.")
-SEQUENCE_MEAN_TIP = ("The mean of f[t+1] − f[t] over t telescopes to (f[T−1] − f[0]) / (T−1): "
-                     "only the last and first frames. The mean |f[t+1] − f[t]| shows where "
-                     "the digits moved.")
+SEQUENCE_TELESCOPES = ("The mean of f[t+1] − f[t] (right) telescopes to (f[T−1] − f[0]) / (T−1):"
+                       " it shows the last and the first frame, not the motion. The mean "
+                       "|f[t+1] − f[t]| (left) shows where the digits moved.")
 
 
 class DiffPanel(QWidget):
@@ -137,8 +137,7 @@ class DiffPanel(QWidget):
         self.summary = note_label()
         self.note = note_label(warning=True)
         self.note.hide()
-        self.caption = note_label(TELESCOPES if stream else "")
-        self.caption.setVisible(stream)
+        self.caption = note_label(TELESCOPES if stream else SEQUENCE_TELESCOPES)
         self.graphics = _plot_widget()
         d = "x[i+1] − x[i]" if stream else "f[t+1] − f[t]"
         self.abs_mean = ImageWithBar(self.graphics.ci, f"mean |{d}|", SEQUENTIAL, False, 0, 0,
@@ -147,10 +146,9 @@ class DiffPanel(QWidget):
                                 quantity="std of Δ (grey levels)")
         self.mean: ImageWithBar | None = None
         if not stream:
-            self.mean = ImageWithBar(self.graphics.ci, "mean of f[t+1] − f[t] "
-                                     "= (f[T−1] − f[0]) / (T−1)", DIVERGING, True, 0, 2,
-                                     quantity="mean Δ (grey levels)")
-            self.graphics.setToolTip(SEQUENCE_MEAN_TIP)
+            self.mean = ImageWithBar(self.graphics.ci, "mean of f[t+1] − f[t]", DIVERGING,
+                                     True, 0, 2, quantity="mean Δ (grey levels)")
+            self.graphics.setToolTip(SEQUENCE_TELESCOPES)
         apply_theme(self.graphics)
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
@@ -268,9 +266,9 @@ class GroundTruthPanel(QWidget):
         self.summary = note_label()
         self.graphics = _plot_widget()
         ci = self.graphics.ci
-        self.paths: pg.PlotItem = ci.addPlot(row=0, col=0, title="trajectories (patch centres)")
+        self.paths = ImagePlot(title="trajectories (patch centres)")
+        ci.addItem(self.paths, row=0, col=0)
         self.paths.invertY(True)
-        self.paths_fit = TightFit(self.paths)
         self.labels: pg.PlotItem = ci.addPlot(row=0, col=1, title="label counts")
         self.labels.getAxis("bottom").setTicks([[(i, str(i)) for i in range(10)]])
         self.speed: pg.PlotItem = ci.addPlot(row=1, col=0,
@@ -351,7 +349,7 @@ class GroundTruthPanel(QWidget):
                                     pen=pg.mkPen(colour, width=2 if n == 1 else 1))
             self.paths.addItem(item)
             self.path_items.append(item)
-        self.paths_fit.set_size(stats.width, stats.height)
+        self.paths.set_image_size(stats.width, stats.height)
         shown = f"first {n} of {stats.num_sequences} sequences" if n < stats.num_sequences else ""
         self.paths.setTitle("trajectories (patch centres)" + (f", {shown}" if shown else ""))
 
