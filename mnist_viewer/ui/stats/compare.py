@@ -110,12 +110,18 @@ class ComparePanel(QWidget):
 
         self.sequence_view = pg.GraphicsLayoutWidget()
         ci = self.sequence_view.ci
-        self.mean_a = ImageWithBar(ci, "A: mean Δ", DIVERGING, True, 0, 0, axes=False)
-        self.mean_b = ImageWithBar(ci, "B: mean Δ", DIVERGING, True, 0, 1, axes=False)
-        self.mean_diff = ImageWithBar(ci, "A − B (mean Δ)", DIVERGING, True, 0, 2, axes=False)
-        self.std_a = ImageWithBar(ci, "A: std Δ", SEQUENTIAL, False, 1, 0, axes=False)
-        self.std_b = ImageWithBar(ci, "B: std Δ", SEQUENTIAL, False, 1, 1, axes=False)
-        self.std_diff = ImageWithBar(ci, "A − B (std Δ)", DIVERGING, True, 1, 2, axes=False)
+        self.mean_a = ImageWithBar(ci, "A: mean Δ", DIVERGING, True, 0, 0, axes=False,
+                                    quantity="mean Δ (grey levels)")
+        self.mean_b = ImageWithBar(ci, "B: mean Δ", DIVERGING, True, 0, 1, axes=False,
+                                    quantity="mean Δ (grey levels)")
+        self.mean_diff = ImageWithBar(ci, "A − B (mean Δ)", DIVERGING, True, 0, 2,
+                                       axes=False, quantity="A − B (grey levels)")
+        self.std_a = ImageWithBar(ci, "A: std Δ", SEQUENTIAL, False, 1, 0, axes=False,
+                                   quantity="std Δ (grey levels)")
+        self.std_b = ImageWithBar(ci, "B: std Δ", SEQUENTIAL, False, 1, 1, axes=False,
+                                   quantity="std Δ (grey levels)")
+        self.std_diff = ImageWithBar(ci, "A − B (std Δ)", DIVERGING, True, 1, 2,
+                                      axes=False, quantity="A − B (grey levels)")
         self.energy_plot: pg.PlotItem = ci.addPlot(row=2, col=0, colspan=3,
                                                    title="motion energy per transition")
         self.energy_plot.addLegend(offset=(-10, 5))
@@ -133,7 +139,8 @@ class ComparePanel(QWidget):
         dci = self.digit_view.ci
         self.digit_a = ImageWithBar(dci, "A", GREY, False, 0, 0, axes=False)
         self.digit_b = ImageWithBar(dci, "B", GREY, False, 0, 1, axes=False)
-        self.digit_diff = ImageWithBar(dci, "A − B", DIVERGING, True, 0, 2, axes=False)
+        self.digit_diff = ImageWithBar(dci, "A − B", DIVERGING, True, 0, 2, axes=False,
+                                        quantity="A − B (grey levels)")
         for view in (self.sequence_view, self.digit_view):
             apply_theme(view)
         self.stack = QStackedWidget()

@@ -266,8 +266,10 @@ class GroundTruthPanel(QWidget):
         self.summary = note_label()
         self.graphics = _plot_widget()
         ci = self.graphics.ci
-        self.paths = ImagePlot(title="trajectories (patch centres)")
-        ci.addItem(self.paths, row=0, col=0)
+        # a data plot with a long title: aspect lock, not ImagePlot (whose margins the layout
+        # does not see, so a title wider than the cell would overflow into the next plot)
+        self.paths: pg.PlotItem = ci.addPlot(row=0, col=0, title="trajectories (patch centres)")
+        self.paths.setAspectLocked(True)
         self.paths.invertY(True)
         self.labels: pg.PlotItem = ci.addPlot(row=0, col=1, title="label counts")
         self.labels.getAxis("bottom").setTicks([[(i, str(i)) for i in range(10)]])
@@ -349,7 +351,7 @@ class GroundTruthPanel(QWidget):
                                     pen=pg.mkPen(colour, width=2 if n == 1 else 1))
             self.paths.addItem(item)
             self.path_items.append(item)
-        self.paths.set_image_size(stats.width, stats.height)
+        self.paths.setRange(xRange=(0, stats.width), yRange=(0, stats.height), padding=0)
         shown = f"first {n} of {stats.num_sequences} sequences" if n < stats.num_sequences else ""
         self.paths.setTitle("trajectories (patch centres)" + (f", {shown}" if shown else ""))
 
