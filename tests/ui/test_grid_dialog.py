@@ -253,3 +253,26 @@ def test_the_grid_layout_is_remembered(qtbot, window, wait_idle) -> None:  # typ
     assert (again.rows, again.cols) == (3, 5)
     assert (again.rows_spin.value(), again.cols_spin.value()) == (3, 5)
     again.close()
+
+
+def test_captions_scale_with_the_cells_and_hide_with_l(qtbot, moving, grid) -> None:
+    from mnist_viewer.ui.grid.pages import caption_pixel_size
+
+    assert caption_pixel_size(20) is None  # too small to leave the digit visible
+    assert caption_pixel_size(60) < caption_pixel_size(150) <= caption_pixel_size(1000)
+    grid.resize(700, 700)
+    qtbot.waitUntil(lambda: grid.picture.caption_px is not None)
+    big = grid.picture.caption_px
+    captions = [c for c in grid._captions if c.toPlainText()]
+    assert captions and all(c.isVisible() for c in captions)
+    assert captions[0].textItem.font().pixelSize() == big
+    grid.set_grid(8, 8)  # smaller cells: smaller captions
+    qtbot.waitUntil(lambda: grid.picture.caption_px != big)
+    assert grid.picture.caption_px is None or grid.picture.caption_px < big
+    grid.set_grid(4, 4)
+    qtbot.waitUntil(lambda: grid.picture.caption_px == big)
+    qtbot.keyClick(grid.view, Qt.Key.Key_L)  # like the main view's labels (the same action)
+    assert not any(c.isVisible() for c in grid._captions)
+    assert not moving.view.overlay_visible("labels")
+    moving.set_overlay_visible("labels", True)  # from the main window: the grid follows
+    assert all(c.isVisible() for c in grid._captions if c.toPlainText())

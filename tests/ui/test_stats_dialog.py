@@ -151,14 +151,16 @@ def test_digit_stream_and_digit_comparison(qtbot, window) -> None:
     window.model.set_frame(30)
     dialog = open_stats(qtbot, window)
     assert dialog.needed() == "stream"  # the stream opens on its own tab
-    mean, std, _ = diff_moments(dataset.images)
-    np.testing.assert_allclose(dialog.stream_panel.mean.shown, mean, atol=1e-9)
+    _mean, std, absolute = diff_moments(dataset.images)
+    np.testing.assert_allclose(dialog.stream_panel.abs_mean.shown, absolute, atol=1e-9)
     np.testing.assert_allclose(dialog.stream_panel.std.shown, std, atol=1e-9)
     dialog.stream_first.setValue(10)
     dialog.stream_count.setValue(100)
     wait_ready(qtbot, dialog)
-    np.testing.assert_allclose(dialog.stream_panel.mean.shown,
-                               diff_moments(dataset.images[10:110])[0], atol=1e-9)
+    np.testing.assert_allclose(dialog.stream_panel.abs_mean.shown,
+                               diff_moments(dataset.images[10:110])[2], atol=1e-9)
+    assert dialog.stream_panel.mean is None  # it telescopes: (last − first) / (count − 1)
+    assert "telescopes" in dialog.stream_panel.caption.text()
     assert "Digit stream tab" in dialog.diff_panel.note.text()  # no set statistics here
     dialog.tabs.setCurrentWidget(dialog.compare_panel)
     wait_ready(qtbot, dialog)  # digits 30 and 31 of the stream by default
@@ -191,7 +193,12 @@ def test_saving_csv_and_png(qtbot, moving, tmp_path: Path) -> None:
         size = image.size
     page = dialog.tabs.currentWidget()
     assert size == (page.width(), page.height())
-    assert [w for w, _ in dialog.csv_choices()] == ["statistics", "mean", "std"]
+    dialog.save_figure(tmp_path / "diff-figure.png", 900)  # the plots, drawn again at 900 px
+    with Image.open(tmp_path / "diff-figure.png") as image:
+        assert image.size[0] == 900
+    dialog.save_figure(tmp_path / "diff.svg")
+    assert (tmp_path / "diff.svg").read_text().lstrip().startswith("<?xml")
+    assert [w for w, _ in dialog.csv_choices()] == ["statistics", "abs_mean", "std", "mean"]
     # a folder that does not exist: an error naming the target, and no file left behind
     from mnist_viewer.core.errors import DataError
 

@@ -129,6 +129,12 @@ class GridDialog(QDialog):
             shortcut.activated.connect(slot)
         if actions is not None:  # Space, arrows, Home/End, [ ] work here too
             self.addActions([*actions.navigation(), actions.faster, actions.slower])
+        menus = getattr(window, "menus", None)
+        self.labels_action = None if menus is None else menus.overlays.get("labels")
+        if self.labels_action is not None:  # L: the main view's labels and these captions
+            self.addAction(self.labels_action)
+            self.labels_action.toggled.connect(self.picture.set_captions_visible)
+        self.picture.set_captions_visible(window.view.overlay_visible("labels"))
         self.view.scene().sigMouseClicked.connect(self._on_scene_clicked)
         m = self.model
         m.sequence_set_changed.connect(lambda _s: self._reset())
@@ -374,10 +380,18 @@ class GridDialog(QDialog):
 
     # --- Qt -------------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent | None) -> None:
-        """PgUp/PgDown page (also when the dialog is not the active window, e.g. in tests)."""
+        """PgUp/PgDown page, L shows or hides the captions (also when the dialog is not the
+        active window, e.g. in tests)."""
         key = None if event is None else event.key()
         if key in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
             self.previous_page() if key == Qt.Key.Key_PageUp else self.next_page()
+            return
+        plain = event is not None and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        if key == Qt.Key.Key_L and plain:
+            if self.labels_action is not None:
+                self.labels_action.toggle()
+            else:
+                self.picture.set_captions_visible(not self.picture.captions_on)
             return
         super().keyPressEvent(event)
 

@@ -3,7 +3,9 @@
 :func:`fetch_sequences` and :func:`stream_digits` give the frames of a page,
 :func:`caption_texts` the text over each cell, and :class:`PagePicture` draws the page as ONE
 mosaic image (written into a reused buffer) in a ViewBox, with a caption TextItem per cell
-and an outline around one cell.
+and an outline around one cell. Captions scale with the cells on screen
+(:func:`caption_pixel_size`), hide when the cells are too small to carry them, and hide on
+request (the L key, like the labels of the main view).
 """
 
 from __future__ import annotations
@@ -24,6 +26,17 @@ from ...core.sequences import SequenceSet
 
 GAP = 1  # separator width in image pixels
 HIGHLIGHT = "#ffd43b"
+MIN_CAPTION_CELL = 40  # cells narrower than this (screen px) show no caption
+CAPTION_SCALE = 0.09  # caption text height as a fraction of the cell width on screen
+CAPTION_PX = (9, 18)  # smallest and largest caption text, px
+
+
+def caption_pixel_size(cell_px: float) -> int | None:
+    """Text height in px of the caption of a cell ``cell_px`` screen pixels wide, or None when
+    the cell is too small for a caption to leave the digit visible."""
+    if cell_px < MIN_CAPTION_CELL:
+        return None
+    return int(min(max(round(cell_px * CAPTION_SCALE), CAPTION_PX[0]), CAPTION_PX[1]))
 
 
 def fetch_sequences(seqset: SequenceSet, start: int, stop: int, progress: Any = None,
@@ -80,6 +93,10 @@ class PagePicture:
         self.layout: GridLayout | None = None
         self.buffer: np.ndarray | None = None
         self.captions: list[pg.TextItem] = []
+        self.captions_on = True  # the user's choice (L); small cells hide them as well
+        self.caption_px: int | None = None  # text height in use, None: too small to show
+        view_box.sigResized.connect(lambda _vb: self.rescale_captions())
+        view_box.sigRangeChanged.connect(lambda *_a: self.rescale_captions())
 
     def set_layout(self, rows: int, cols: int, h: int, w: int) -> None:
         """Use a rows×cols grid of h×w cells (a new buffer and captions if it changed)."""
@@ -93,16 +110,44 @@ class PagePicture:
         for item in self.captions:
             self.view_box.removeItem(item)
         self.captions = []
-        font = QFont()
-        font.setPointSizeF(8.0 if rows * cols <= 25 else 7.0)
+        self.caption_px = None
         for cell in range(layout.cells):
             x0, y0, _x1, _y1 = layout.cell_rect(*divmod(cell, cols))
             item = pg.TextItem("", color="#e9ecef", anchor=(0, 0), fill=(20, 20, 20, 150))
-            item.setFont(font)
             item.setPos(x0, y0)
             item.setZValue(10)
             self.view_box.addItem(item, ignoreBounds=True)
             self.captions.append(item)
+        self.rescale_captions()
+
+    def cell_pixels(self) -> float:
+        """Width of one cell on screen, in px (0 before a layout or while hidden)."""
+        if self.layout is None or self.view_box.width() <= 0:
+            return 0.0
+        (x0, x1), _ = self.view_box.viewRange()
+        return self.layout.width * self.view_box.width() / max(x1 - x0, 1e-9)
+
+    def rescale_captions(self) -> None:
+        """Caption text in proportion to the cells on screen (see :func:`caption_pixel_size`)."""
+        size = caption_pixel_size(self.cell_pixels())
+        if size != self.caption_px:
+            self.caption_px = size
+            if size is not None:
+                font = QFont()
+                font.setPixelSize(size)
+                for item in self.captions:
+                    item.setFont(font)
+        self._show_captions()
+
+    def set_captions_visible(self, visible: bool) -> None:
+        """Show or hide every caption (the L key, like the main view's labels)."""
+        self.captions_on = bool(visible)
+        self._show_captions()
+
+    def _show_captions(self) -> None:
+        show = self.captions_on and self.caption_px is not None
+        for item in self.captions:
+            item.setVisible(show and bool(item.toPlainText()))
 
     def clear(self) -> None:
         """No content: no layout, image, outline or captions."""
@@ -115,7 +160,7 @@ class PagePicture:
         for k, item in enumerate(self.captions):
             text = texts[k] if k < len(texts) else ""
             item.setText(text)
-            item.setVisible(bool(text))
+        self._show_captions()
 
     def draw(self, data: np.ndarray, t: int, rows: int, cols: int) -> None:
         """Show frame ``t`` of (K, T, H, W) sequences, or (K, H, W) digits, as a rows×cols

@@ -27,8 +27,9 @@ from PyQt6.QtWidgets import (
 from ...core import analysis
 from ...core.jobs import check_cancel, report
 from ...core.sequences import SequenceSet
+from ..plot_theme import apply_theme
 from ..widgets import combo_item
-from .panels import BACKGROUND, DIVERGING, GREY, SEQUENTIAL, ImageWithBar, note_label
+from .panels import DIVERGING, GREY, SEQUENTIAL, ImageWithBar, note_label
 
 KINDS = {"sequences": "Two sequences", "digits": "Two dataset digits"}
 
@@ -108,19 +109,26 @@ class ComparePanel(QWidget):
         self.note.hide()
 
         self.sequence_view = pg.GraphicsLayoutWidget()
-        self.sequence_view.setBackground(BACKGROUND)
         ci = self.sequence_view.ci
-        self.mean_a = ImageWithBar(ci, "A: mean Δ", DIVERGING, True, 0, 0, axes=False)
-        self.mean_b = ImageWithBar(ci, "B: mean Δ", DIVERGING, True, 0, 1, axes=False)
-        self.mean_diff = ImageWithBar(ci, "A − B (mean Δ)", DIVERGING, True, 0, 2, axes=False)
-        self.std_a = ImageWithBar(ci, "A: std Δ", SEQUENTIAL, False, 1, 0, axes=False)
-        self.std_b = ImageWithBar(ci, "B: std Δ", SEQUENTIAL, False, 1, 1, axes=False)
-        self.std_diff = ImageWithBar(ci, "A − B (std Δ)", DIVERGING, True, 1, 2, axes=False)
+        self.mean_a = ImageWithBar(ci, "A: mean Δ", DIVERGING, True, 0, 0, axes=False,
+                                    quantity="mean Δ (grey levels)")
+        self.mean_b = ImageWithBar(ci, "B: mean Δ", DIVERGING, True, 0, 1, axes=False,
+                                    quantity="mean Δ (grey levels)")
+        self.mean_diff = ImageWithBar(ci, "A − B (mean Δ)", DIVERGING, True, 0, 2,
+                                       axes=False, quantity="A − B (grey levels)")
+        self.std_a = ImageWithBar(ci, "A: std Δ", SEQUENTIAL, False, 1, 0, axes=False,
+                                   quantity="std Δ (grey levels)")
+        self.std_b = ImageWithBar(ci, "B: std Δ", SEQUENTIAL, False, 1, 1, axes=False,
+                                   quantity="std Δ (grey levels)")
+        self.std_diff = ImageWithBar(ci, "A − B (std Δ)", DIVERGING, True, 1, 2,
+                                      axes=False, quantity="A − B (grey levels)")
         self.energy_plot: pg.PlotItem = ci.addPlot(row=2, col=0, colspan=3,
                                                    title="motion energy per transition")
         self.energy_plot.addLegend(offset=(-10, 5))
         self.energy_plot.setMenuEnabled(False)
         self.energy_plot.hideButtons()
+        self.energy_plot.setLabel("bottom", "frame transition t → t+1")
+        self.energy_plot.setLabel("left", "mean |Δ| (grey levels)")
         self.energy_a = self.energy_plot.plot([], [], pen=pg.mkPen("#ff6b6b", width=2), name="A")
         self.energy_b = self.energy_plot.plot([], [], pen=pg.mkPen("#4dabf7", width=2), name="B")
         ci.layout.setRowStretchFactor(0, 3)
@@ -128,11 +136,13 @@ class ComparePanel(QWidget):
         ci.layout.setRowStretchFactor(2, 2)
 
         self.digit_view = pg.GraphicsLayoutWidget()
-        self.digit_view.setBackground(BACKGROUND)
         dci = self.digit_view.ci
         self.digit_a = ImageWithBar(dci, "A", GREY, False, 0, 0, axes=False)
         self.digit_b = ImageWithBar(dci, "B", GREY, False, 0, 1, axes=False)
-        self.digit_diff = ImageWithBar(dci, "A − B", DIVERGING, True, 0, 2, axes=False)
+        self.digit_diff = ImageWithBar(dci, "A − B", DIVERGING, True, 0, 2, axes=False,
+                                        quantity="A − B (grey levels)")
+        for view in (self.sequence_view, self.digit_view):
+            apply_theme(view)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.sequence_view)
         self.stack.addWidget(self.digit_view)
@@ -242,6 +252,8 @@ class ComparePanel(QWidget):
         self.mean_b.set_title(f"B = sequence {r.b}: mean Δ")
         self.energy_a.setData(np.arange(len(r.energy_a)), r.energy_a)
         self.energy_b.setData(np.arange(len(r.energy_b)), r.energy_b)
+        top = max([float(np.max(e)) for e in (r.energy_a, r.energy_b) if len(e)] + [0.0])
+        self.energy_plot.setYRange(0.0, top * 1.05 if top > 0 else 1.0, padding=0)  # from 0
         self.distance.setText(f"Motion difference (mean |A − B| of the mean Δ images): "
                               f"{c.mean_distance:.4f}")
         same = " The two sequences are identical." if c.identical else ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtCore import QEvent, pyqtSignal
 from PyQt6.QtGui import QHideEvent, QShowEvent
 from PyQt6.QtWidgets import (
     QComboBox,
@@ -30,6 +30,7 @@ from PyQt6.QtWidgets import (
 
 from ...core import analysis
 from ...core.jobs import report
+from ..plot_theme import apply_theme, current_theme
 from ..screen_fit import resize_to_fit
 from ..widgets import ERROR_COLOUR
 from ..workers import Job
@@ -81,7 +82,7 @@ class StatsDialog(SavingMixin, QDialog):
         self.motion_panel = MotionPanel()
         self.gt_panel = GroundTruthPanel()
         self.compare_panel = ComparePanel()
-        self.stream_panel = DiffPanel()
+        self.stream_panel = DiffPanel(stream=True)
         self.stream_first = QSpinBox()
         self.stream_first.setToolTip("Index of the first dataset digit")
         self.stream_count = QSpinBox()
@@ -111,7 +112,19 @@ class StatsDialog(SavingMixin, QDialog):
         self.progress_bar.hide()
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.hide()
-        self.png_button = QPushButton("Save PNG…")
+        self.png_button = QToolButton()
+        self.png_button.setText("Save figure")
+        self.png_button.setToolTip("Save the plots of this tab as a PNG at a chosen width, as "
+                                   "SVG (vector, for papers), or a screenshot of the tab")
+        self.png_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.figure_menu = QMenu(self.png_button)
+        for text, slot in (("PNG at a chosen width…", lambda: self._choose_figure("png")),
+                           ("SVG (vector)…", lambda: self._choose_figure("svg")),
+                           ("Screenshot of the tab (PNG)…", self._choose_png)):
+            action = self.figure_menu.addAction(text)
+            assert action is not None
+            action.triggered.connect(lambda _=False, s=slot: s())
+        self.png_button.setMenu(self.figure_menu)
         self.csv_button = QToolButton()
         self.csv_button.setText("Save CSV")
         self.csv_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -131,7 +144,6 @@ class StatsDialog(SavingMixin, QDialog):
         self.scope_combo.currentIndexChanged.connect(lambda _i: self._invalidate("set"))
         self.compute_button.clicked.connect(lambda _=False: self.compute())
         self.cancel_button.clicked.connect(lambda _=False: self.cancel())
-        self.png_button.clicked.connect(lambda _=False: self._choose_png())
         self.csv_menu.aboutToShow.connect(self._fill_csv_menu)
         self.tabs.currentChanged.connect(lambda _i: self._refresh())
         self.compare_panel.request_changed.connect(lambda: self._invalidate("compare"))
@@ -153,6 +165,16 @@ class StatsDialog(SavingMixin, QDialog):
     def needed(self) -> str:
         """Which result the current tab shows: "set", "compare" or "stream"."""
         return self._needs[self.tabs.currentIndex()]
+
+    def figure_widget(self) -> Any:
+        """The plot widget (a pyqtgraph GraphicsView) of the current tab."""
+        page = self.tabs.currentWidget()
+        if page is self.compare_panel:
+            return self.compare_panel.stack.currentWidget()
+        panel = {id(self.diff_panel): self.diff_panel.graphics,
+                 id(self.motion_panel): self.motion_panel.plot,
+                 id(self.gt_panel): self.gt_panel.graphics}
+        return panel.get(id(page), self.stream_panel.graphics)
 
     def is_ready(self) -> bool:
         """True when no computation runs and the current tab is up to date."""
@@ -347,6 +369,20 @@ class StatsDialog(SavingMixin, QDialog):
         self._refresh()
 
     # --- Qt -------------------------------------------------------------------------------------
+    def restyle(self) -> None:
+        """Colour every plot with the theme of the window's palette (light or dark)."""
+        theme = current_theme(self.palette())
+        for widget in (self.diff_panel.graphics, self.gt_panel.graphics,
+                       self.stream_panel.graphics, self.compare_panel.sequence_view,
+                       self.compare_panel.digit_view):
+            apply_theme(widget, theme)
+        self.motion_panel.restyle()
+
+    def changeEvent(self, event: QEvent | None) -> None:
+        super().changeEvent(event)
+        if event is not None and event.type() == QEvent.Type.PaletteChange:
+            self.restyle()
+
     def showEvent(self, event: QShowEvent | None) -> None:
         super().showEvent(event)
         self._refresh()

@@ -14,7 +14,9 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...core import analysis
-from ..player.sequence_view import BACKGROUND, SLOT_COLOURS
+from ..player.sequence_view import SLOT_COLOURS
+from ..plot_theme import apply_theme, current_theme
+from .axes import ImagePlot, use_count_axis
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -56,14 +58,14 @@ class ImageWithBar:
     def __init__(self, layout: pg.GraphicsLayout, title: str, cmap: str, symmetric: bool,
                  row: int, col: int, axes: bool = True,
                  quantity: str = "grey levels (0–255 scale)") -> None:
-        self.plot: pg.PlotItem = layout.addPlot(row=row, col=col, title=title)
+        self.plot = ImagePlot(title=title)  # the view fits the image: square pixels
+        layout.addItem(self.plot, row=row, col=col)
         if not axes:
             self.plot.hideAxis("left")
             self.plot.hideAxis("bottom")
         else:
             self.plot.setLabel("bottom", "x", units="px")
             self.plot.setLabel("left", "y", units="px")
-        self.plot.setAspectLocked(True)
         self.plot.invertY(True)
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
@@ -92,8 +94,7 @@ class ImageWithBar:
         self.image.setImage(np.asarray(image), autoLevels=False)
         self.bar.setLevels(levels)
         h, w = image.shape
-        self.plot.setRange(xRange=(0, w), yRange=(0, h), padding=0)
-        self.plot.setLimits(xMin=-0.5 * w, xMax=1.5 * w, yMin=-0.5 * h, yMax=1.5 * h)
+        self.plot.set_image_size(w, h)  # exactly the image, no margin around it
 
     def levels_of(self, *images: np.ndarray) -> tuple[float, float]:
         """Colour levels covering ``images`` (± the largest magnitude when symmetric)."""
@@ -113,37 +114,67 @@ class ImageWithBar:
 
 def _plot_widget() -> pg.GraphicsLayoutWidget:
     widget = pg.GraphicsLayoutWidget()
-    widget.setBackground(BACKGROUND)
+    apply_theme(widget)
     return widget
 
 
-class DiffPanel(QWidget):
-    """Mean (diverging colours) and standard deviation of the frame differences."""
+TELESCOPES = ("The mean of x[i+1] − x[i] is not shown: the sum telescopes, so it equals "
+              "(x[last] − x[first]) / (count − 1) and shows only the two end digits. The mean "
+              "|x[i+1] − x[i]| shows where consecutive digits differ.")
+SEQUENCE_TELESCOPES = ("The mean of f[t+1] − f[t] (right) telescopes to (f[T−1] − f[0]) / (T−1):"
+                       " it shows the last and the first frame, not the motion. The mean "
+                       "|f[t+1] − f[t]| (left) shows where the digits moved.")
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+
+class DiffPanel(QWidget):
+    """Mean |difference|, standard deviation and (for sequences) signed mean of the frame
+    differences; for the digit stream (``stream=True``) the signed mean is left out, because
+    it telescopes to (last − first) / (count − 1), and a caption says so."""
+
+    def __init__(self, parent: QWidget | None = None, stream: bool = False) -> None:
         super().__init__(parent)
+        self.stream = stream
         self.summary = note_label()
         self.note = note_label(warning=True)
         self.note.hide()
+        self.caption = note_label(TELESCOPES if stream else SEQUENCE_TELESCOPES)
         self.graphics = _plot_widget()
-        self.mean = ImageWithBar(self.graphics.ci, "mean of f[t+1] − f[t]", DIVERGING, True, 0, 0)
-        self.std = ImageWithBar(self.graphics.ci, "std of f[t+1] − f[t]", SEQUENTIAL, False, 0, 1)
+        d = "x[i+1] − x[i]" if stream else "f[t+1] − f[t]"
+        self.abs_mean = ImageWithBar(self.graphics.ci, f"mean |{d}|", SEQUENTIAL, False, 0, 0,
+                                     quantity="mean |Δ| (grey levels)")
+        self.std = ImageWithBar(self.graphics.ci, f"std of {d}", SEQUENTIAL, False, 0, 1,
+                                quantity="std of Δ (grey levels)")
+        self.mean: ImageWithBar | None = None
+        if not stream:
+            self.mean = ImageWithBar(self.graphics.ci, "mean of f[t+1] − f[t]", DIVERGING,
+                                     True, 0, 2, quantity="mean Δ (grey levels)")
+            self.graphics.setToolTip(SEQUENCE_TELESCOPES)
+        apply_theme(self.graphics)
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
         layout.addWidget(self.summary)
+        layout.addWidget(self.caption)
         layout.addWidget(self.graphics, 1)
+
+    def images(self) -> list[ImageWithBar]:
+        """The image plots shown, left to right."""
+        return [self.abs_mean, self.std] + ([self.mean] if self.mean is not None else [])
 
     def set_stats(self, stats: analysis.FrameDiffStats | None, what: str = "") -> None:
         """Show ``stats`` of ``what`` (e.g. "sequence 3"); None clears."""
-        self.mean.set_image(None if stats is None else stats.mean)
+        self.abs_mean.set_image(None if stats is None else stats.abs_mean)
         self.std.set_image(None if stats is None else stats.std)
+        if self.mean is not None:
+            self.mean.set_image(None if stats is None else stats.mean)
         if stats is None:
             self.summary.setText("")
             return
+        signed = ("" if self.stream else
+                  f", mean Δ image {_fmt(stats.mean_summary, 4)} (= (last − first) / (T−1))")
         self.summary.setText(
             f"{what}: {stats.count} difference images. Means over pixels (grey levels): "
-            f"mean image {_fmt(stats.mean_summary, 4)}, std image {_fmt(stats.std_summary, 3)}, "
-            f"mean |difference| {_fmt(stats.abs_mean_summary, 3)}.")
+            f"mean |difference| {_fmt(stats.abs_mean_summary, 3)}, "
+            f"std image {_fmt(stats.std_summary, 3)}{signed}.")
 
     def set_note(self, text: str) -> None:
         self.note.setText(text)
@@ -160,13 +191,14 @@ class MotionPanel(QWidget):
         self.summary = note_label()
         self.note = note_label(warning=True)
         self.note.hide()
-        self.plot = pg.PlotWidget(background=BACKGROUND)
+        self.plot = pg.PlotWidget()
+        theme = apply_theme(self.plot)
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setLabel("bottom", "frame transition t → t+1")
         self.plot.setLabel("left", "motion energy (mean |Δ|, grey levels)")
-        self.curve = self.plot.plot([], [], pen=pg.mkPen("#ffd43b", width=2.5), symbol="o",
-                                    symbolSize=5, symbolBrush="#ffd43b")
+        self.curve = self.plot.plot([], [], pen=pg.mkPen(theme.accent, width=2.5), symbol="o",
+                                    symbolSize=5, symbolBrush=theme.accent)
         self._thin: list[pg.PlotDataItem] = []
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
@@ -201,6 +233,12 @@ class MotionPanel(QWidget):
         self.note.setText(text)
         self.note.setVisible(bool(text))
 
+    def restyle(self) -> None:
+        """Follow the window's light or dark palette (see :mod:`~mnist_viewer.ui.plot_theme`)."""
+        theme = apply_theme(self.plot)
+        self.curve.setPen(pg.mkPen(theme.accent, width=2.5))
+        self.curve.setSymbolBrush(theme.accent)
+
     def curve_data(self) -> np.ndarray:
         """The y values of the mean curve shown."""
         _x, y = self.curve.getData()
@@ -228,6 +266,8 @@ class GroundTruthPanel(QWidget):
         self.summary = note_label()
         self.graphics = _plot_widget()
         ci = self.graphics.ci
+        # a data plot with a long title: aspect lock, not ImagePlot (whose margins the layout
+        # does not see, so a title wider than the cell would overflow into the next plot)
         self.paths: pg.PlotItem = ci.addPlot(row=0, col=0, title="trajectories (patch centres)")
         self.paths.setAspectLocked(True)
         self.paths.invertY(True)
@@ -247,7 +287,8 @@ class GroundTruthPanel(QWidget):
         self.speed.setLabel("bottom", "speed", units="px/frame")
         self.direction.setLabel("bottom", "direction (degrees)")
         for plot in (self.labels, self.speed, self.direction):
-            plot.setLabel("left", "count")  # histograms: how many digit-steps or digits
+            use_count_axis(plot)  # histograms: how many digit-steps or digits, whole numbers
+        apply_theme(self.graphics)
         self.bar_items: dict[str, pg.BarGraphItem | None] = {}
         self.path_items: list[pg.PlotCurveItem] = []
         layout = QVBoxLayout(self)
@@ -297,7 +338,7 @@ class GroundTruthPanel(QWidget):
             return
         self.paths.addItem(pg.PlotCurveItem(
             [0, stats.width, stats.width, 0, 0], [0, 0, stats.height, stats.height, 0],
-            pen=pg.mkPen("#6c6f75")))
+            pen=pg.mkPen(current_theme().outline)))
         centres = gt.trajectories.centres[:MAX_PATHS]  # (n, T, D, 2) as (y, x)
         n, t, d, _ = centres.shape
         for slot in range(d):
@@ -310,7 +351,7 @@ class GroundTruthPanel(QWidget):
                                     pen=pg.mkPen(colour, width=2 if n == 1 else 1))
             self.paths.addItem(item)
             self.path_items.append(item)
-        self.paths.setRange(xRange=(0, stats.width), yRange=(0, stats.height), padding=0.03)
+        self.paths.setRange(xRange=(0, stats.width), yRange=(0, stats.height), padding=0)
         shown = f"first {n} of {stats.num_sequences} sequences" if n < stats.num_sequences else ""
         self.paths.setTitle("trajectories (patch centres)" + (f", {shown}" if shown else ""))
 

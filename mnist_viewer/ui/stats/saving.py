@@ -1,4 +1,5 @@
-"""Saving what the statistics dialog shows: a PNG of the current tab, CSV of its results.
+"""Saving what the statistics dialog shows: figures (PNG at a chosen width, SVG), a
+screenshot of the current tab, CSV of its results.
 
 :class:`SavingMixin` is mixed into :class:`~mnist_viewer.ui.stats.dialog.StatsDialog`; it uses
 the dialog's results (``statistics``, ``stream_stats``, ``comparison``), its tab widget and its
@@ -13,11 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
-from PyQt6.QtWidgets import QFileDialog, QLabel, QMenu, QTabWidget, QWidget
+import pyqtgraph as pg
+from PyQt6.QtWidgets import QFileDialog, QInputDialog, QLabel, QMenu, QTabWidget, QWidget
 
 from ...core import analysis
 from ...core.errors import DataError
 from ...core.jobs import atomic_path
+from .. import plot_export
 from ..widgets import ERROR_COLOUR
 from .compare import CompareResult
 
@@ -33,6 +36,17 @@ class SavingMixin:
     stream_stats: analysis.FrameDiffStats | None
     comparison: CompareResult | None
     needed: Callable[[], str]  # which result the current tab shows: "set", "stream", "compare"
+    figure_widget: Callable[[], pg.GraphicsView]  # the plots of the current tab
+
+    def save_figure(self, path: str | Path, width: int | None = None) -> None:
+        """Save the plots of the current tab: SVG when ``path`` ends in .svg, else a PNG
+        ``width`` px wide (default: twice the width on screen). Errors: see
+        :mod:`mnist_viewer.ui.plot_export`."""
+        widget = self.figure_widget()
+        if str(path).lower().endswith(".svg"):
+            plot_export.save_svg(widget, path)
+        else:
+            plot_export.save_png(widget, path, width or 2 * max(widget.width(), 100))
 
     def save_png(self, path: str | Path) -> None:
         """Save a picture of the current tab (atomically)."""
@@ -48,9 +62,11 @@ class SavingMixin:
         need = self.needed()
         if need == "set" and self.statistics is not None:
             return [("statistics", "Statistics (statistic, key, value)…"),
-                    ("mean", "Mean difference image…"), ("std", "Std difference image…")]
+                    ("abs_mean", "Mean |difference| image…"), ("std", "Std difference image…"),
+                    ("mean", "Mean difference image…")]
         if need == "stream" and self.stream_stats is not None:
-            return [("mean", "Mean difference image…"), ("std", "Std difference image…")]
+            return [("abs_mean", "Mean |difference| image…"), ("std", "Std difference image…"),
+                    ("mean", "Mean difference image (= (last − first) / (count − 1))…")]
         if need == "compare" and self.comparison is not None:
             return [("statistics", "Comparison numbers…"), ("difference", "A − B image…")]
         return []
@@ -94,6 +110,26 @@ class SavingMixin:
                                               self._save_name(".png"), "PNG images (*.png)")
         if path:
             self._save(path, lambda: self.save_png(path))
+
+    def _choose_figure(self, kind: str) -> None:
+        parent = cast(QWidget, self)
+        width = 0
+        if kind == "png":
+            shown = self.figure_widget().width()
+            width, ok = QInputDialog.getInt(
+                parent, "Figure width", f"Width of the PNG in pixels (on screen: {shown}):",
+                min(2 * shown, plot_export.MAX_WIDTH), plot_export.MIN_WIDTH,
+                plot_export.MAX_WIDTH, 100)
+            if not ok:
+                return
+        suffix, kinds = (".svg", "SVG vector images (*.svg)") if kind == "svg" else (
+            ".png", "PNG images (*.png)")
+        path, _ = QFileDialog.getSaveFileName(parent, f"Save figure as {kind.upper()}",
+                                              self._save_name(suffix, "figure"), kinds)
+        if path:
+            if not path.lower().endswith(suffix):
+                path += suffix
+            self._save(path, lambda: self.save_figure(path, width or None))
 
     def _choose_csv(self, what: str) -> None:
         path, _ = QFileDialog.getSaveFileName(cast(QWidget, self), "Save CSV",
