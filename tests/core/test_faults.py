@@ -247,6 +247,9 @@ for name in sys.argv[1:]:
             out[path.name] = "accepted"
     except DataError as exc:
         out[path.name] = "refused: " + str(exc)
+    # the process's peak so far (it only grows): the figure after each file, for the record
+    out.setdefault("peaks_mb", {})[path.name] = \
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(out))
 """
@@ -322,6 +325,7 @@ def test_small_bombs_stay_under_500_mb(tmp_path) -> None:
                           capture_output=True, text=True, preexec_fn=cap, timeout=600)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
+    print(json.dumps({k: v for k, v in result.items() if "peak" in k}))  # the figures (-s)
     assert result["peak_rss_mb"] < 500, result
     assert result["seq-config.npz"].startswith("refused") and "config" in result["seq-config.npz"]
     assert result["seq-frames.npz"] == "accepted"  # inflated to a temporary file, mapped
