@@ -58,6 +58,10 @@ class StatusBar(QStatusBar):
                              "(remembered for this file)")
         self.swap.clicked.connect(self.swap_requested)
         self.swap.setVisible(False)
+        self.damage = QLabel()  # the file shown failed a check (CRC-32): its frames may be wrong
+        self.damage.setStyleSheet(f"QLabel {{ color: {ERROR_COLOUR}; }}")
+        self.damage.setVisible(False)
+        self.addPermanentWidget(self.damage)
         self.addPermanentWidget(self.note)
         self.addPermanentWidget(self.swap)
         self.addPermanentWidget(self.caption)
@@ -89,6 +93,12 @@ class StatusBar(QStatusBar):
         self.note.setToolTip(note)
         self.note.setVisible(bool(note))
         self.swap.setVisible(can_swap)
+
+    def show_damage(self, problem: str) -> None:
+        """Say that the file shown is damaged (``problem``: one line naming it; "" hides it)."""
+        self.damage.setText(f"⚠ Damaged: {_escape(problem)}" if problem else "")
+        self.damage.setToolTip(f"{problem}\nThe frames shown may be wrong." if problem else "")
+        self.damage.setVisible(bool(problem))
 
     def set_caption(self, text: str) -> None:
         self.caption.setText(text)

@@ -247,6 +247,9 @@ for name in sys.argv[1:]:
             out[path.name] = "accepted"
     except DataError as exc:
         out[path.name] = "refused: " + str(exc)
+    # the process's peak so far (it only grows): the figure after each file, for the record
+    out.setdefault("peaks_mb", {})[path.name] = \
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(out))
 """
@@ -291,6 +294,20 @@ def test_small_bombs_stay_under_500_mb(tmp_path) -> None:
     (idx / "train-labels-idx1-ubyte").write_bytes(b"\x00\x00\x08\x01" + (2).to_bytes(4, "big")
                                                   + b"\x01\x02")
     files.append(idx)
+    offsets = tmp_path / "seq-predrnn-offsets.npz"  # clips pointing 2**62 rows in
+    _predrnn_npz(offsets, np.array([[[2**62, 2]], [[2**62 + 2, 2]]], np.int64),
+                 np.zeros((4, 1, 8, 8), np.float32))
+    files.append(offsets)
+    lengths = tmp_path / "seq-predrnn-lengths.npz"  # a clip 2**40 frames long
+    _predrnn_npz(lengths, np.array([[[0, 2**40]], [[2, 2]]], np.int64),
+                 np.zeros((4, 1, 8, 8), np.float32))
+    files.append(lengths)
+    rows = tmp_path / "seq-predrnn-rows.npz"  # input_raw_data inflating to 400 MB
+    _deflated_npz(rows, "input_raw_data.npy", (100_000, 1, 32, 32), "<f4", 100_000 * 32 * 32 * 4)
+    with zipfile.ZipFile(rows, "a") as zf:
+        zf.writestr("clips.npy", _npy(np.array([[[0, 10]], [[99_990, 10]]], np.int64)))
+        zf.writestr("dims.npy", _npy(np.array([[1, 32, 32]], np.int32)))
+    files.append(rows)
     zero = tmp_path / "zero"
     zero.mkdir()
     (zero / "train-images-idx3-ubyte").symlink_to("/dev/zero")
@@ -308,13 +325,22 @@ def test_small_bombs_stay_under_500_mb(tmp_path) -> None:
                           capture_output=True, text=True, preexec_fn=cap, timeout=600)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
+    print(json.dumps({k: v for k, v in result.items() if "peak" in k}))  # the figures (-s)
     assert result["peak_rss_mb"] < 500, result
     assert result["seq-config.npz"].startswith("refused") and "config" in result["seq-config.npz"]
     assert result["seq-frames.npz"] == "accepted"  # inflated to a temporary file, mapped
     assert "bomb" in result["mnist.npz"]
     assert "labels" in result["idx"] and "1300000 images but 2 labels" in result["idx"]
+    assert result["seq-predrnn-offsets.npz"].startswith("refused"), result
+    assert result["seq-predrnn-lengths.npz"].startswith("refused"), result
+    # accepted (inflated to a temporary file) or refused: either way within the 500 MB
+    assert result["seq-predrnn-rows.npz"].split(":")[0] in ("accepted", "refused")
     assert result["zero"].startswith("refused")  # skipped as not a regular file: no hang
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("mnist-viewer-")]
+
+
+def _predrnn_npz(path: Path, clips: np.ndarray, rows: np.ndarray) -> None:
+    np.savez(path, clips=clips, dims=np.array([rows.shape[1:]], np.int32), input_raw_data=rows)
 
 
 def _npy(array: np.ndarray) -> bytes:

@@ -292,3 +292,23 @@ def test_hdf5_digits_feed_the_generator_and_open_as_one_sequence(tmp_path: Path,
     as_sequences = open_sequences(path, key="x_train")
     assert (as_sequences.num_sequences, as_sequences.num_frames) == (1, 20)
     np.testing.assert_array_equal(as_sequences.sequence(0), digits)
+
+
+def test_pillow_problems_are_one_message_naming_the_image(tmp_path: Path) -> None:
+    """One helper turns Pillow's errors into DataError for frame folders and animations; a
+    DataError of ours inside it passes unchanged (it used to be wrapped a second time)."""
+    from PIL import Image
+
+    folder = tmp_path / "frames16"
+    folder.mkdir()
+    for i in range(2):
+        Image.fromarray(np.full((4, 4), 300, np.uint16)).save(folder / f"{i}.png")
+    with pytest.raises(DataError) as info:
+        image_folders.read_frame_folder(folder)
+    message = str(info.value)
+    assert "images are not supported" in message and "cannot read the image" not in message
+    assert message.count("0.png") == 1
+    junk = tmp_path / "junk.gif"
+    junk.write_bytes(b"GIF89a" + bytes(20))
+    with pytest.raises(DataError, match="junk.gif"):
+        media.read_animation(junk)

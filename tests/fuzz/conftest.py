@@ -22,3 +22,14 @@ def _fuzz_report():
     import fuzz_harness
 
     fuzz_harness.save_report()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The fuzz figures (cases / refusals / accepted / tracebacks / hangs per kind of case)."""
+    import fuzz_harness
+
+    lines = fuzz_harness.summary_lines()
+    if lines:
+        terminalreporter.section("fuzz figures")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
-from .media import MAX_MEDIA_BYTES, grey_frame
+from .media import MAX_MEDIA_BYTES, grey_frame, pillow_errors
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp")
 MAX_FOLDER_FILES = 1_000_000
@@ -65,21 +65,14 @@ def folder_kind(path: str | os.PathLike[str]) -> str | None:
 
 
 def _read_image(path: Path) -> tuple[np.ndarray, bool]:
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
-    try:
-        with Image.open(path) as im:
-            if im.mode in ("L", "1"):
-                return np.asarray(im.convert("L")), True
-            if im.mode in ("I;16", "I", "F"):
-                raise DataError(path, f"{im.mode} images are not supported (8-bit grey or RGB)")
-            return grey_frame(np.asarray(im.convert("RGB")))
-    except UnidentifiedImageError:
-        raise DataError(path, "not an image file Pillow can read") from None
-    except Image.DecompressionBombError as exc:
-        raise DataError(path, f"image too large ({exc})") from None
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        raise DataError(path, f"cannot read the image ({exc})") from None
+    with pillow_errors(path), Image.open(path) as im:
+        if im.mode in ("L", "1"):
+            return np.asarray(im.convert("L")), True
+        if im.mode in ("I;16", "I", "F"):
+            raise DataError(path, f"{im.mode} images are not supported (8-bit grey or RGB)")
+        return grey_frame(np.asarray(im.convert("RGB")))
 
 
 def read_frame_folder(folder: str | os.PathLike[str]) -> tuple[np.ndarray, bool]:

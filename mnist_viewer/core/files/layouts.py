@@ -204,6 +204,8 @@ def _read_config(stored: StoredArray) -> dict[str, Any]:
         config = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataError(stored.where(), f"is not valid JSON ({exc.msg})") from None
+    except RecursionError:  # json nests by recursion: ~1,000 brackets exhaust the stack
+        raise DataError(stored.where(), "is JSON nested too deeply to read") from None
     if not isinstance(config, dict):
         raise DataError(stored.where(), "must be a JSON object")
     return config
@@ -231,16 +233,24 @@ def _inspect_predrnn(path: Path, arrays: dict[str, StoredArray]) -> FoundLayout:
         raise DataError(data.where(), f"shape {data.shape} does not match dims {[c, h, w]}")
     if c != 1:
         raise DataError(path, f"only single-channel frames are supported, found {c} channels")
-    clips = clips_s.read().astype(np.int64)
-    n = clips.shape[1]
+    raw_clips = clips_s.read()
+    n = raw_clips.shape[1]
     if n < 1:
         raise DataError(clips_s.where(), "holds no sequences")
+    rows = data.shape[0]
+    # every start and length lies in [0, rows]: checked before any sum, which could wrap
+    # around in int64 for offsets near 2**63 (and uint64 ones would turn negative)
+    low, high = int(raw_clips.min()), int(raw_clips.max())
+    if low < 0 or high > rows:
+        raise DataError(clips_s.where(), f"clips point outside the {rows} frames of "
+                                         f"input_raw_data (a start or length of "
+                                         f"{low if low < 0 else high})")
+    clips = raw_clips.astype(np.int64)
     lengths = clips[:, :, 1]
     if (lengths[0] != lengths[0, 0]).any() or (lengths[1] != lengths[1, 0]).any():
         raise DataError(clips_s.where(), "sequences of different lengths are not supported")
     t_in, t_out = int(lengths[0, 0]), int(lengths[1, 0])
     starts = clips[:, :, 0]
-    rows = data.shape[0]
     if t_in < 0 or t_out < 0 or t_in + t_out < 1 or starts.min() < 0 or \
             (starts[0] + t_in).max() > rows or (starts[1] + t_out).max() > rows:
         raise DataError(clips_s.where(), f"clips point outside the {rows} frames of "

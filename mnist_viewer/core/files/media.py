@@ -21,7 +21,9 @@ bytes) is checked against :data:`MAX_MEDIA_BYTES` and the memory available befor
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,45 +117,57 @@ def grey_frame(rgb: np.ndarray) -> tuple[np.ndarray, bool]:
     return luma.astype(np.uint8), False
 
 
-def read_animation(path: str | os.PathLike[str]) -> MediaFrames:
-    """Read a GIF or (A)PNG with Pillow as grey uint8 (T, H, W) frames (see the module doc).
+@contextlib.contextmanager
+def pillow_errors(path: Path) -> Iterator[None]:
+    """Whatever Pillow raises on a damaged or hostile image file, as one :class:`DataError`
+    naming ``path`` (a DataError raised inside passes unchanged; Pillow reports bad data as
+    OSError, ValueError, SyntaxError or EOFError, and refuses decompression bombs)."""
+    from PIL import Image, UnidentifiedImageError
 
-    Raises :class:`DataError` naming ``path`` when it is not an image Pillow reads, is too
-    large, or no frame decodes.
-    """
-    from PIL import Image, ImageSequence, UnidentifiedImageError
-
-    path = Path(path)
-    frames: list[np.ndarray] = []
-    durations: list[float] = []
-    exact = True
-    note = ""
     try:
-        with Image.open(path) as im:
-            count = int(getattr(im, "n_frames", 1))
-            _check_size(path, count, im.height, im.width)
-            try:
-                for frame in ImageSequence.Iterator(im):
-                    if frame.mode in ("L", "1", "I;16", "I", "F"):
-                        grey = np.asarray(frame.convert("L"))
-                        ok = True
-                    else:
-                        grey, ok = grey_frame(np.asarray(frame.convert("RGB")))
-                    exact &= ok
-                    frames.append(np.array(grey, np.uint8))
-                    duration = frame.info.get("duration")
-                    durations.append(float(duration) / 1000.0 if duration else float("nan"))
-            except (OSError, ValueError, EOFError, SyntaxError) as exc:
-                if not frames:
-                    raise DataError(path, f"no frame could be decoded ({exc})") from None
-                note = f"the file is damaged after frame {len(frames) - 1}: {len(frames)} of " \
-                       f"{count} frames read"
+        yield
+    except DataError:
+        raise
     except UnidentifiedImageError:
         raise DataError(path, "not an image file Pillow can read") from None
     except Image.DecompressionBombError as exc:
         raise DataError(path, f"image too large ({exc})") from None
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise DataError(path, f"cannot read the image ({exc})") from None
+
+
+def read_animation(path: str | os.PathLike[str]) -> MediaFrames:
+    """Read a GIF or (A)PNG with Pillow as grey uint8 (T, H, W) frames (see the module doc).
+
+    Raises :class:`DataError` naming ``path`` when it is not an image Pillow reads, is too
+    large, or no frame decodes.
+    """
+    from PIL import Image, ImageSequence
+
+    path = Path(path)
+    frames: list[np.ndarray] = []
+    durations: list[float] = []
+    exact = True
+    note = ""
+    with pillow_errors(path), Image.open(path) as im:
+        count = int(getattr(im, "n_frames", 1))
+        _check_size(path, count, im.height, im.width)
+        try:
+            for frame in ImageSequence.Iterator(im):
+                if frame.mode in ("L", "1", "I;16", "I", "F"):
+                    grey = np.asarray(frame.convert("L"))
+                    ok = True
+                else:
+                    grey, ok = grey_frame(np.asarray(frame.convert("RGB")))
+                exact &= ok
+                frames.append(np.array(grey, np.uint8))
+                duration = frame.info.get("duration")
+                durations.append(float(duration) / 1000.0 if duration else float("nan"))
+        except (OSError, ValueError, EOFError, SyntaxError) as exc:
+            if not frames:
+                raise DataError(path, f"no frame could be decoded ({exc})") from None
+            note = f"the file is damaged after frame {len(frames) - 1}: {len(frames)} of " \
+                       f"{count} frames read"
     if not frames:
         raise DataError(path, "no frame could be decoded")
     stack = np.stack(frames)

@@ -58,6 +58,20 @@ def _parse_header(path: Path, head: bytes) -> tuple[np.dtype, tuple[int, ...], i
     return DTYPES[code], tuple(int(d) for d in shape), header_len
 
 
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _head(path: Path, raw: bytes) -> bytes:
+    """The first bytes of the IDX stream in ``raw`` (gzip inflated just that far): enough for
+    any header :func:`_parse_header` accepts. DataError naming ``path`` for corrupt gzip."""
+    if raw[:2] != _GZIP_MAGIC:
+        return raw[: 4 + 4 * 8]
+    try:
+        return zlib.decompressobj(wbits=31).decompress(raw, 4 + 4 * 8)
+    except zlib.error as exc:
+        raise DataError(path, f"corrupt gzip data ({exc})") from None
+
+
 def _declared_size(dtype: np.dtype, shape: tuple[int, ...]) -> int:
     size = dtype.itemsize
     for d in shape:
@@ -74,14 +88,7 @@ def read_header(path: str | os.PathLike[str]) -> tuple[np.dtype, tuple[int, ...]
             raw = f.read(64 * 1024)
     except OSError as exc:
         raise DataError(path, _os_problem(exc)) from None
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            head = zlib.decompressobj(wbits=31).decompress(raw, 4 + 4 * 8)
-        except zlib.error as exc:
-            raise DataError(path, f"corrupt gzip data ({exc})") from None
-    else:
-        head = raw[: 4 + 4 * 8]
-    dtype, shape, _ = _parse_header(path, head)
+    dtype, shape, _ = _parse_header(path, _head(path, raw))
     return dtype.newbyteorder("="), shape
 
 
@@ -114,15 +121,8 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
         raise DataError(path, _os_problem(exc)) from None
     if not raw:
         raise DataError(path, "empty file")
-    compressed = raw[:2] == b"\x1f\x8b"
-    if compressed:
-        try:
-            head = zlib.decompressobj(wbits=31).decompress(raw, 4 + 4 * 8)
-        except zlib.error as exc:
-            raise DataError(path, f"corrupt gzip data ({exc})") from None
-    else:
-        head = raw[: 4 + 4 * 8]
-    dtype, shape, header_len = _parse_header(path, head)
+    compressed = raw[:2] == _GZIP_MAGIC
+    dtype, shape, header_len = _parse_header(path, _head(path, raw))
     declared = _declared_size(dtype, shape)
     total = header_len + declared
     if math.prod(d for d in shape if d) * dtype.itemsize >= 2**62:  # numpy's size limit

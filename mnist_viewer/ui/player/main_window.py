@@ -35,6 +35,7 @@ from ..status import StatusBar
 from ..workers import Job, WorkerPool
 from . import file_dialogs
 from .actions import PlayerActions
+from .damage_check import check_shown_file
 from .generator_panel import GenerateRequest, GeneratorPanel
 from .media_dialogs import ask_grid_split, choose_hdf5_dataset
 from .menus import TOOLS, Menus, shortcut_groups
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self.workers.job_ended.connect(self._on_job_ended)
         self.view.pixel_hovered.connect(self.status.set_pixel)
         self.view.hover_left.connect(self.status.clear_pixel)
+        self.model.damage_changed.connect(self.status.show_damage)
         self.model.frame_changed.connect(lambda _t: self._update_caption())
         self.model.sequence_changed.connect(lambda _i: self._update_caption())
         self.model.fps_changed.connect(lambda v: s.set_value("player/fps", v))
@@ -219,6 +221,7 @@ class MainWindow(QMainWindow):
         self.content = content
         frame = self.model.frame_index if keep_frame else 0
         self.model.set_sequence_set(content.seqset, 0, frame)
+        check_shown_file(self.workers, self.model, content)  # CRC-32 of stored members
         self.setWindowTitle(f"{content.title.split(' · ')[0]} — mnist-viewer")
         if content.warnings:
             self.status.show_warning(" · ".join(content.warnings), content.title)

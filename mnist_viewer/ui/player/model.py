@@ -32,6 +32,7 @@ class PlayerModel(QObject):
     fps_changed = pyqtSignal(float)
     loop_mode_changed = pyqtSignal(str)
     measured_fps_changed = pyqtSignal(float)  # frames actually shown per second (0 if paused)
+    damage_changed = pyqtSignal(str)  # why the frames shown may be damaged ("" when not known)
 
     def __init__(
         self,
@@ -46,6 +47,7 @@ class PlayerModel(QObject):
         self._sequence = 0
         self._frame = 0
         self._frames: np.ndarray | None = None  # cache of the current sequence (T, H, W)
+        self._damage = ""
         self._playing = False
         self._fps = playback.clamp_fps(fps)
         self._loop_mode = playback.check_mode(loop_mode)
@@ -103,6 +105,11 @@ class PlayerModel(QObject):
         return self._measured_fps
 
     @property
+    def damage(self) -> str:
+        """Why the set shown may be damaged (a stored member failing its CRC-32), or ""."""
+        return self._damage
+
+    @property
     def ground_truth(self) -> GroundTruth | None:
         return None if self._set is None else self._set.ground_truth
 
@@ -131,6 +138,7 @@ class PlayerModel(QObject):
         """Show another sequence set (playback goes on if it was playing)."""
         self._set = seqset
         self._frames = None
+        self._set_damage("")  # a new set: nothing known against it yet
         if seqset is None or seqset.num_sequences == 0 or seqset.num_frames == 0:
             self._set = None
             self.pause()
@@ -143,6 +151,13 @@ class PlayerModel(QObject):
         self.sequence_set_changed.emit(self._set)
         self.sequence_changed.emit(self._sequence)
         self.frame_changed.emit(self._frame)
+
+    def report_damage(self, seqset: SequenceSet, problem: str) -> None:
+        """Record that ``seqset``'s file failed a check (e.g. a stored member whose bytes do
+        not match its CRC-32: one line naming the file and member). Ignored when another set
+        is shown by now (a late report of a check on the previous file)."""
+        if seqset is self._set and self._set is not None:
+            self._set_damage(problem)
 
     def set_sequence(self, index: int) -> None:
         """Show sequence ``index`` (clamped), keeping the frame number."""
@@ -287,6 +302,11 @@ class PlayerModel(QObject):
             self._set_measured(self._measure_count / span)
             self._measure_start = now
             self._measure_count = 0
+
+    def _set_damage(self, problem: str) -> None:
+        if problem != self._damage:
+            self._damage = problem
+            self.damage_changed.emit(problem)
 
     def _set_measured(self, value: float) -> None:
         if value != self._measured_fps:
