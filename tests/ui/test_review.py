@@ -140,3 +140,31 @@ def test_grid_shows_many_sequences_truth_over_prediction_at_the_players_step(qtb
     assert review.model.sequence_index == 2
     review.model.set_sequence(5)
     assert grid.page == 1 and grid.page_range() == (4, 6) and grid.current == 5
+
+
+def test_review_opens_a_predrnn_folder_and_a_pair(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from mnist_viewer.core.files.predictions import open_pair
+    from mnist_viewer.core.generation import GeneratorConfig, generate
+    from mnist_viewer.core.sources.datasets import embedded_dataset
+    from mnist_viewer.ui.review.window import ReviewWindow
+
+    from ..core.prediction_files import predicted, write_predrnn
+
+    whole = generate(GeneratorConfig(num_sequences=2, frames=20, seed=4),
+                     embedded_dataset("test")).chunk(0, 2)
+    folder, _ = write_predrnn(tmp_path / "results" / "100", whole, context=10)
+    np.save(tmp_path / "truth.npy", whole[:, 10:])
+    np.save(tmp_path / "pred.npy", predicted(whole[:, 10:] / np.float32(255)))
+    for predictions, context in ((open_predictions(folder), 10),
+                                 (open_pair(tmp_path / "truth.npy", tmp_path / "pred.npy",
+                                            layout="torchvision"), 0)):
+        win = ReviewWindow(predictions)
+        win.message_boxes = False
+        qtbot.addWidget(win)
+        names = ["Ground truth", "Prediction", "Error"]
+        assert win.canvas.row_labels() == (["Context"] if context else []) + names
+        assert win.canvas.column_labels() == [f"t+{k}" for k in range(1, 11)]
+        qtbot.waitUntil(win.is_ready, timeout=60_000)
+        expected = evaluate(predictions).overall()
+        assert win.evaluation is not None and win.evaluation.overall() == expected
+        win.close()
