@@ -13,6 +13,7 @@ CPU time (``time.process_time``) is reported besides wall time: the machine is s
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
@@ -60,6 +61,7 @@ def timed(fn):  # type: ignore[no-untyped-def]
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the start")
     frames = generate(GeneratorConfig(num_sequences=n, frames=10, seed=1),
                       embedded_dataset("test")).chunk(0, n)
     truth = frames.astype(np.float32) / 255
@@ -81,6 +83,7 @@ def main() -> None:
           + " ".join(f"{k}={ours[k]:.6g}/{ref[k]:.6g}" for k in ("mse", "mae", "psnr", "ssim")))
     print(f"peak RSS growth during evaluate   : {max(0.0, rss1 - rss0):.0f} MB "
           f"(inputs in memory: {2 * truth.nbytes / 1e6:.0f} MB)")
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

@@ -149,3 +149,26 @@ def test_review_checks_its_inputs_before_any_window(tmp_path: Path, whole: np.nd
                  str(tmp_path / "pred.npy"), "--layout", "torchvision"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "truth.npy" in err and "pred.npy" in err
+
+
+def test_evaluate_json_of_a_pair_and_of_a_predrnn_folder_match_openstl(
+        tmp_path: Path, whole: np.ndarray, capsys: pytest.CaptureFixture[str]) -> None:
+    truth = whole / np.float32(255)
+    pred = predicted(truth[:, 10:])
+    np.save(tmp_path / "truth.npy", truth)  # whole sequences: the first 10 are the context
+    np.save(tmp_path / "pred.npy", pred)
+    assert main(["evaluate", "--truth", str(tmp_path / "truth.npy"), "--pred",
+                 str(tmp_path / "pred.npy"), "--layout", "torchvision", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    ref = openstl_metric(pred[:, :, None], truth[:, 10:, None])
+    assert data["context_frames"] == 10 and data["steps"] == 10
+    for name, value in ref.items():
+        assert data["metrics"][name] == pytest.approx(value, rel=1e-5, abs=1e-6), name
+    folder, pred_u8 = write_predrnn(tmp_path / "results" / "100", whole, context=10)
+    assert main(["evaluate", str(folder), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    scale = np.float32(255)
+    ref = openstl_metric(pred_u8[:, :, None] / scale, whole[:, 10:, None] / scale)
+    assert data["source"]["kind"] == "predrnn"
+    for name, value in ref.items():
+        assert data["metrics"][name] == pytest.approx(value, rel=1e-5, abs=1e-6), name

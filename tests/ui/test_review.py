@@ -108,3 +108,63 @@ def test_main_window_opens_predictions_and_reports_bad_folders(window, saved, tm
     assert window.open_predictions(tmp_path) is None
     assert "not a predictions folder" in window.test_errors[-1]
     review.close()
+
+
+def test_grid_shows_many_sequences_truth_over_prediction_at_the_players_step(qtbot, review) -> None:  # type: ignore[no-untyped-def]
+    from mnist_viewer.core.output.comparison import error_rgb, grey_rgb
+
+    grid = review.grid
+    review.tabs.setCurrentWidget(grid)
+    grid.rows_spin.setValue(2)
+    grid.cols_spin.setValue(2)
+    assert grid.page_range() == (0, 4) and grid.num_pages == 2  # 6 sequences
+    review.model.set_frame(12)  # t+3: future step 2
+    assert grid.frame == 12 and "t+3" in grid.step_text()
+    truth, pred = review.predictions.chunk(0, 6)
+    top, bottom = grid.cell_images(3)
+    np.testing.assert_array_equal(top, grey_rgb(truth[3, 2]))
+    np.testing.assert_array_equal(bottom, grey_rgb(pred[3, 2]))
+    grid.set_mode("error")
+    (err,) = grid.cell_images(1)
+    np.testing.assert_array_equal(err, error_rgb(truth[1, 2], pred[1, 2], False))
+    review.model.set_frame(3)  # a context frame: the context, no prediction
+    assert "context" in grid.step_text()
+    grid.set_mode("pair")
+    top, bottom = grid.cell_images(0)
+    context = review.predictions.context(0, 1)[0, 3]
+    np.testing.assert_array_equal(top, grey_rgb(context))
+    assert (bottom == bottom.flat[0]).all()  # blank
+    # a click on a cell shows that sequence; the player's sequence turns the page
+    qtbot.waitUntil(lambda: grid.cell_rect(2) is not None)
+    qtbot.mouseClick(grid.canvas, Qt.MouseButton.LeftButton, pos=grid.cell_rect(2).center())
+    assert review.model.sequence_index == 2
+    review.model.set_sequence(5)
+    assert grid.page == 1 and grid.page_range() == (4, 6) and grid.current == 5
+
+
+def test_review_opens_a_predrnn_folder_and_a_pair(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from mnist_viewer.core.files.predictions import open_pair
+    from mnist_viewer.core.generation import GeneratorConfig, generate
+    from mnist_viewer.core.sources.datasets import embedded_dataset
+    from mnist_viewer.ui.review.window import ReviewWindow
+
+    from ..core.prediction_files import predicted, write_predrnn
+
+    whole = generate(GeneratorConfig(num_sequences=2, frames=20, seed=4),
+                     embedded_dataset("test")).chunk(0, 2)
+    folder, _ = write_predrnn(tmp_path / "results" / "100", whole, context=10)
+    np.save(tmp_path / "truth.npy", whole[:, 10:])
+    np.save(tmp_path / "pred.npy", predicted(whole[:, 10:] / np.float32(255)))
+    for predictions, context in ((open_predictions(folder), 10),
+                                 (open_pair(tmp_path / "truth.npy", tmp_path / "pred.npy",
+                                            layout="torchvision"), 0)):
+        win = ReviewWindow(predictions)
+        win.message_boxes = False
+        qtbot.addWidget(win)
+        names = ["Ground truth", "Prediction", "Error"]
+        assert win.canvas.row_labels() == (["Context"] if context else []) + names
+        assert win.canvas.column_labels() == [f"t+{k}" for k in range(1, 11)]
+        qtbot.waitUntil(win.is_ready, timeout=60_000)
+        expected = evaluate(predictions).overall()
+        assert win.evaluation is not None and win.evaluation.overall() == expected
+        win.close()

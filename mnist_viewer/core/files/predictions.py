@@ -20,6 +20,7 @@ so memory stays bounded for sets larger than memory. Mismatched N, T, H or W rai
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable
@@ -337,6 +338,23 @@ def open_predrnn(path: str | os.PathLike[str]) -> PredictionSet:
 # a pair of sequence files
 
 
+def _release_pages(array: Any) -> None:
+    """Drop the file pages a memory-mapped ``array`` has touched from this process's resident
+    set (``madvise(MADV_DONTNEED)``; they stay in the page cache), so reading a large file
+    chunk by chunk keeps the RSS bounded. Does nothing for arrays not backed by a map."""
+    import mmap
+
+    base = array
+    while base is not None:
+        mapped = getattr(base, "_mmap", None)
+        if mapped is not None:
+            if hasattr(mmap, "MADV_DONTNEED"):
+                with contextlib.suppress(OSError, ValueError):
+                    mapped.madvise(mmap.MADV_DONTNEED)
+            return
+        base = getattr(base, "base", None)
+
+
 def sequence_frames(seqset: SequenceSet, path: str) -> FrameSource:
     """A :class:`SequenceSet` as float32 frames in [0, 1]: a float file's values as stored
     (PredRNN rows, or the frames behind a :class:`~.reading.MappedSequenceSet`), 8-bit frames
@@ -354,7 +372,9 @@ def sequence_frames(seqset: SequenceSet, path: str) -> FrameSource:
         frames = seqset.frames  # (N, T, H, W) view of the file, values as stored
 
         def read(start: int, stop: int) -> np.ndarray:
-            return np.asarray(frames[start:stop], dtype=np.float32)
+            out = np.array(frames[start:stop], dtype=np.float32)  # a copy: the pages can go
+            _release_pages(frames)
+            return out
 
         eight = False
     else:

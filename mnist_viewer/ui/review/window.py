@@ -24,6 +24,7 @@ from PyQt6.QtWidgets import (
     QSpinBox,
     QSplitter,
     QTableView,
+    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -44,6 +45,7 @@ from ..player.model import PlayerModel
 from ..player.transport import TransportBar
 from ..workers import Job, WorkerPool, error_message
 from .canvas import ReviewCanvas
+from .grid import PredictionGrid
 from .panels import CurvesWidget, SequenceTable, number_text
 
 EVALUATE_JOB = "evaluate"
@@ -108,7 +110,13 @@ class ReviewWindow(QMainWindow):
         top = QWidget(self)
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(self.canvas, 1)
+        self.grid = PredictionGrid(predictions, self)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.canvas, "Sequence")
+        self.tabs.addTab(self.grid, "Grid of sequences")
+        self.tabs.setTabToolTip(1, "Many sequences at the player's frame: truth over prediction, "
+                                "or truth / prediction / error")
+        top_layout.addWidget(self.tabs, 1)
         top_layout.addWidget(self.transport)
         bottom = QSplitter(Qt.Orientation.Horizontal, self)
         bottom.addWidget(self.curves)
@@ -130,6 +138,9 @@ class ReviewWindow(QMainWindow):
         self.model.sequence_changed.connect(self._show_sequence)
         self.model.frame_changed.connect(self._show_frame)
         self.canvas.frame_clicked.connect(self.model.set_frame)
+        self.model.frame_changed.connect(self.grid.set_frame)
+        self.model.sequence_changed.connect(self.grid.set_current)
+        self.grid.sequence_clicked.connect(self.model.set_sequence)
         self.table.clicked.connect(self._row_clicked)
         self.resize(1200, 780)
         self.model.set_sequence_set(ReviewFrames(predictions), sequence,
@@ -145,6 +156,8 @@ class ReviewWindow(QMainWindow):
         self.error_mode.addItem("Absolute error |P − Y|", False)
         self.error_mode.addItem("Signed error P − Y", True)
         self.error_mode.currentIndexChanged.connect(lambda _i: self._show_sequence())
+        self.error_mode.currentIndexChanged.connect(
+            lambda _i: self.grid.set_signed(self.signed_error))
         bar.addWidget(QLabel(" Error map: ", self))
         bar.addWidget(self.error_mode)
         self.scale = QSpinBox(self)
