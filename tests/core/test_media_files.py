@@ -310,5 +310,5 @@ def test_pillow_problems_are_one_message_naming_the_image(tmp_path: Path) -> Non
     assert message.count("0.png") == 1
     junk = tmp_path / "junk.gif"
     junk.write_bytes(b"GIF89a" + bytes(20))
-    with pytest.raises(DataError, match="junk.gif"):
+    with pytest.raises(DataError, match=r"junk\.gif"):
         media.read_animation(junk)

@@ -3,12 +3,12 @@
 A store is a group holding ``frames``, uint8 (N, T, H, W) chunked by sequences and compressed
 with Zstandard at level 1 (measured on a 21 MB chunk of frames: 7 ms of CPU against 85 ms at
 Zarr's default level, both about 71:1 — mostly-black frames compress as well either way, and
-compression was most of the cost of writing a set), the ground truth arrays (``labels``, ``digit_index``,
-``positions``, ``start``, ``velocity``, ``boxes``, chunked by the same sequences) when the set
-has them, and in the group attribute ``mnist_viewer`` the shape, the settings (``config``)
-and whether the store is complete. ``done`` (uint8 (chunks,), one Zarr chunk per entry)
-records the chunks written (set by the task that wrote the chunk, after its data), so an
-interrupted write continues where it stopped (``resume``).
+compression was most of the cost of writing a set), the ground truth arrays (``labels``,
+``digit_index``, ``positions``, ``start``, ``velocity``, ``boxes``, chunked by the same
+sequences) when the set has them, and in the group attribute ``mnist_viewer`` the shape, the
+settings (``config``) and whether the store is complete. ``done`` (uint8 (chunks,), one Zarr
+chunk per entry) records the chunks written (set by the task that wrote the chunk, after its
+data), so an interrupted write continues where it stopped (``resume``).
 
 Each chunk of sequences is one task on the engine (:mod:`..compute`) that renders the
 frames and writes them into the store itself (so compression scales with the workers). A
