@@ -71,6 +71,26 @@ def test_image_plots_fit_the_image_exactly_with_square_pixels(qtbot) -> None:
     assert max(widths) < 1.3 * min(widths)  # the plots share the row (colour bars differ)
 
 
+def test_trajectories_show_the_canvas_exactly_and_say_how_many_are_drawn(qtbot) -> None:
+    from mnist_viewer.core.generation import GeneratorConfig, generate
+    from mnist_viewer.core.sources.datasets import embedded_dataset
+    from mnist_viewer.ui.stats.panels import MAX_PATHS
+
+    seqs = generate(GeneratorConfig(num_sequences=MAX_PATHS + 5, frames=4, seed=3),
+                    embedded_dataset("test"))
+    panel = GroundTruthPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1200, 700)  # cells far wider than tall: an aspect lock would widen x
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.set_stats(analysis.set_statistics(seqs), "set")
+    qtbot.waitUntil(lambda: abs(panel.paths.view_aspect() - 1.0) < 0.05)
+    (x0, x1), (y0, y1) = panel.paths.viewRange()
+    assert (x0, x1, y0, y1) == pytest.approx((0, 64, 0, 64), abs=1e-6)
+    assert f"first {MAX_PATHS:,} of {MAX_PATHS + 5:,} sequences" in panel.summary.text()
+    assert panel.graphics.sceneRect().contains(panel.paths.getViewBox().sceneBoundingRect())
+
+
 def test_count_axes_tick_whole_numbers_only() -> None:
     axis = CountAxis("left")
     for low, high in ((0.0, 2.0), (0.0, 3.5), (0.0, 1000.0)):

@@ -266,10 +266,10 @@ class GroundTruthPanel(QWidget):
         self.summary = note_label()
         self.graphics = _plot_widget()
         ci = self.graphics.ci
-        # a data plot with a long title: aspect lock, not ImagePlot (whose margins the layout
-        # does not see, so a title wider than the cell would overflow into the next plot)
-        self.paths: pg.PlotItem = ci.addPlot(row=0, col=0, title="trajectories (patch centres)")
-        self.paths.setAspectLocked(True)
+        # the canvas exactly (0..W × 0..H, square pixels); a short title, since ImagePlot's
+        # margins are not in its size hint (how many paths are drawn goes in the summary)
+        self.paths = ImagePlot(title="trajectories (patch centres)")
+        ci.addItem(self.paths, row=0, col=0)
         self.paths.invertY(True)
         self.labels: pg.PlotItem = ci.addPlot(row=0, col=1, title="label counts")
         self.labels.getAxis("bottom").setTicks([[(i, str(i)) for i in range(10)]])
@@ -328,7 +328,14 @@ class GroundTruthPanel(QWidget):
             f"{100 * gt.overlap.fraction:.1f}% of the frames (ink boxes; "
             f"{100 * gt.overlap.patch_fraction:.1f}% for whole patches). "
             f"Labels 0–{len(gt.label_counts) - 1}: "
-            f"{' '.join(str(c) for c in gt.label_counts)}.")
+            f"{' '.join(str(c) for c in gt.label_counts)}." + self._paths_note(gt, stats))
+
+    @staticmethod
+    def _paths_note(gt: analysis.GroundTruthStats, stats: analysis.SetStatistics) -> str:
+        """Says when the trajectories plot shows only the first sequences of the set."""
+        n = min(len(gt.trajectories.centres), MAX_PATHS)
+        return (f" Trajectories: the first {n:,} of {stats.num_sequences:,} sequences."
+                if n < stats.num_sequences else "")
 
     def _draw_paths(self, gt: analysis.GroundTruthStats | None,
                     stats: analysis.SetStatistics | None) -> None:
@@ -351,9 +358,7 @@ class GroundTruthPanel(QWidget):
                                     pen=pg.mkPen(colour, width=2 if n == 1 else 1))
             self.paths.addItem(item)
             self.path_items.append(item)
-        self.paths.setRange(xRange=(0, stats.width), yRange=(0, stats.height), padding=0)
-        shown = f"first {n} of {stats.num_sequences} sequences" if n < stats.num_sequences else ""
-        self.paths.setTitle("trajectories (patch centres)" + (f", {shown}" if shown else ""))
+        self.paths.set_image_size(stats.width, stats.height)
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:
