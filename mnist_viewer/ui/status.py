@@ -13,6 +13,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from .elided_label import ElidedLabel
 from .widgets import ERROR_COLOUR, WARNING_COLOUR
 
 
@@ -24,9 +25,9 @@ class StatusBar(QStatusBar):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.info = QLabel()
-        self.info.setToolTip("What is shown")
-        # long descriptions are cut rather than pushing the caption and readout away
+        # long descriptions end in "…" (whole in the tooltip) rather than pushing the caption
+        # and readout away
+        self.info = ElidedLabel()
         self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.info.setMinimumWidth(120)
         self.caption = QLabel()
@@ -72,19 +73,20 @@ class StatusBar(QStatusBar):
     def show_error(self, message: str) -> None:
         """An error line naming the file and the problem (stays until the next message)."""
         self.last_error = message
-        self.info.setText(f"<span style='color:{ERROR_COLOUR}'>⚠ {_escape(message)}</span>")
-        self.info.setToolTip(message)
+        self._show(f"⚠ {message}", ERROR_COLOUR)
 
     def show_warning(self, warning: str, text: str = "") -> None:
         """A warning (e.g. digits from the embedded subset) before ``text``, until the next
         message; the tooltip holds both in full."""
-        line = f"⚠ {_escape(warning)}" + (f" · {_escape(text)}" if text else "")
-        self.info.setText(f"<span style='color:{WARNING_COLOUR}'>{line}</span>")
+        self._show(f"⚠ {warning}" + (f" · {text}" if text else ""), WARNING_COLOUR)
         self.info.setToolTip("\n".join(filter(None, (warning, text))))
 
     def show_info(self, text: str) -> None:
-        self.info.setText(_escape(text))
-        self.info.setToolTip(text)
+        self._show(text, "")
+
+    def _show(self, text: str, colour: str) -> None:
+        self.info.setStyleSheet(f"QLabel {{ color: {colour}; }}" if colour else "")
+        self.info.setText(text)  # the tooltip holds the whole line
 
     def show_reading_note(self, note: str, can_swap: bool) -> None:
         """Say how a file was read when the layout evidence is weak or values were mapped
@@ -101,7 +103,10 @@ class StatusBar(QStatusBar):
         self.damage.setVisible(bool(problem))
 
     def set_caption(self, text: str) -> None:
+        """The frame shown (e.g. "digits 5 7"); its label never gets narrower than its text,
+        so a long description beside it is elided instead of the caption being cut."""
         self.caption.setText(text)
+        self.caption.setMinimumWidth(self.caption.sizeHint().width())
 
     def set_pixel(self, x: int, y: int, value: int) -> None:
         self.pixel.setText(f"x {x}  y {y}  value {value}")
