@@ -318,7 +318,7 @@ class GroundTruthPanel(QWidget):
             "direction": _bars(self.direction,
                                None if gt is None else gt.step_direction_histogram),
         }
-        if gt is None:
+        if gt is None or stats is None:
             self.summary.setText("")
             return
         speed, continuous = gt.motion.mean_step_speed, gt.motion.mean_speed
