@@ -134,9 +134,6 @@ class _Workspace:
         self.maps = [np.empty((m * h, w)) for _ in range(8)]
         self.clipped = np.empty((m * h, w), dtype=np.float32)
 
-    def fits(self, m: int, h: int, w: int) -> bool:
-        return m <= self.shape[0] and (h, w) == self.shape[1:]
-
 
 def _block_metrics(truth: np.ndarray, pred: np.ndarray, work: _Workspace,
                    out: dict[str, np.ndarray]) -> None:
@@ -193,8 +190,6 @@ def _block_metrics(truth: np.ndarray, pred: np.ndarray, work: _Workspace,
     out["ssim"][:] = ratio.reshape(m, h, w)[:, r:h - r, r:w - r].mean(axis=(1, 2))
 
 
-
-
 def ssim_frames(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
     """SSIM of each frame pair, float64 (m,), for frames (m, H, W) (H, W >= 7).
 
@@ -210,12 +205,27 @@ def ssim_frames(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return frame_metrics(y[None], x[None]).ssim[0]
 
 
-def _block_frames(h: int, w: int, pixels: int) -> int:
-    return max(1, pixels // max(1, h * w))
+def _check_frame_size(h: int, w: int) -> None:
+    if min(h, w) < SSIM_WINDOW:
+        raise ValueError(f"SSIM needs frames of at least {SSIM_WINDOW}×{SSIM_WINDOW} pixels")
 
 
-def frame_metrics(truth: np.ndarray, pred: np.ndarray,
-                  _work: _Workspace | None = None) -> FrameMetrics:
+def _workspace(frames: int, h: int, w: int, pixels: int) -> _Workspace:
+    """Buffers for blocks of about ``pixels`` pixels of frames (at most ``frames`` frames)."""
+    return _Workspace(max(1, min(frames, pixels // max(1, h * w))), h, w)
+
+
+def _metrics_into(truth: np.ndarray, pred: np.ndarray, work: _Workspace,
+                  tables: dict[str, np.ndarray], at: int) -> None:
+    """Metrics of (m, H, W) frames into ``tables[name][at:at + m]``, block by block."""
+    block, m = work.shape[0], len(truth)
+    for i in range(0, m, block):
+        j = min(m, i + block)
+        _block_metrics(truth[i:j], pred[i:j], work,
+                       {name: t[at + i:at + j] for name, t in tables.items()})
+
+
+def frame_metrics(truth: np.ndarray, pred: np.ndarray) -> FrameMetrics:
     """Metrics of each frame of (n, K, H, W) truth and prediction (floats in [0, 1]).
 
     Returns float64 (n, K) tables; MSE/MAE on ``pred`` as given, PSNR/SSIM on ``pred``
@@ -228,18 +238,11 @@ def frame_metrics(truth: np.ndarray, pred: np.ndarray,
         raise ValueError(f"truth and prediction must both be (n, K, H, W), not {truth.shape} "
                          f"and {pred.shape}")
     n, k, h, w = truth.shape
-    if min(h, w) < SSIM_WINDOW:
-        raise ValueError(f"SSIM needs frames of at least {SSIM_WINDOW}×{SSIM_WINDOW} pixels")
+    _check_frame_size(h, w)
     m = n * k
-    block = _block_frames(h, w, CHUNK_PIXELS)
-    work = _work if _work is not None and _work.fits(min(m, block), h, w) else \
-        _Workspace(max(1, min(m, block)), h, w)
-    block = work.shape[0]
     tables = {name: np.empty(m) for name in METRICS}
-    ys, ps = truth.reshape(m, h, w), pred.reshape(m, h, w)
-    for i in range(0, m, block):
-        j = min(m, i + block)
-        _block_metrics(ys[i:j], ps[i:j], work, {name: t[i:j] for name, t in tables.items()})
+    _metrics_into(truth.reshape(m, h, w), pred.reshape(m, h, w),
+                  _workspace(m, h, w, CHUNK_PIXELS), tables, 0)
     return FrameMetrics(**{name: t.reshape(n, k) for name, t in tables.items()})
 
 
@@ -267,22 +270,18 @@ def evaluate(
     """
     n, k = int(pairs.num_sequences), int(pairs.steps)
     h, w = int(pairs.height), int(pairs.width)
-    if n and min(h, w) < SSIM_WINDOW:
-        raise ValueError(f"SSIM needs frames of at least {SSIM_WINDOW}×{SSIM_WINDOW} pixels")
-    block = _block_frames(h, w, chunk_pixels)
+    if n:
+        _check_frame_size(h, w)
     step = chunk_sequences(k, h, w, read_pixels)
     tables = {name: np.empty(n * k, dtype=np.float64) for name in METRICS}
-    work = _Workspace(max(1, min(n * k, block)), h, w)
+    work = _workspace(n * k, h, w, chunk_pixels)
     report(progress, 0, n)
     for start in range(0, n, step):
         check_cancel(cancel)
         stop = min(n, start + step)
         truth, pred = pairs.chunk(start, stop)
         m = (stop - start) * k
-        ys, ps = np.asarray(truth).reshape(m, h, w), np.asarray(pred).reshape(m, h, w)
-        for i in range(0, m, block):
-            j = min(m, i + block)
-            at = slice(start * k + i, start * k + j)
-            _block_metrics(ys[i:j], ps[i:j], work, {name: t[at] for name, t in tables.items()})
+        _metrics_into(np.asarray(truth).reshape(m, h, w), np.asarray(pred).reshape(m, h, w),
+                      work, tables, start * k)
         report(progress, stop, n)
     return FrameMetrics(**{name: t.reshape(n, k) for name, t in tables.items()})
