@@ -63,6 +63,18 @@ class Histogram:
         return int(self.counts.sum())
 
 
+SPEED_BINS, DIRECTION_BINS = 20, 36
+"""Bins of the speed histograms (over [0, :func:`speed_top`]) and of the direction ones."""
+
+
+def speed_top(values: np.ndarray) -> float | None:
+    """The top of a speed histogram's range: the largest finite value rounded up to a whole
+    pixel, at least 1 (None when there is no finite value)."""
+    values = np.asarray(values, np.float64)
+    finite = values[np.isfinite(values)]
+    return max(1.0, float(math.ceil(finite.max()))) if finite.size else None
+
+
 def histogram(values: np.ndarray, bins: int, value_range: tuple[float, float]) -> Histogram:
     """Histogram of the finite ``values`` (NaN are left out) in ``bins`` equal bins."""
     values = np.asarray(values, np.float64).ravel()
@@ -291,8 +303,8 @@ def ground_truth_stats(
     patch: tuple[int, int] = DEFAULT_PATCH,
     step: float = DEFAULT_STEP_LENGTH,
     *,
-    speed_bins: int = 20,
-    direction_bins: int = 36,
+    speed_bins: int = SPEED_BINS,
+    direction_bins: int = DIRECTION_BINS,
 ) -> GroundTruthStats:
     """Trajectories, speeds, directions with histograms, overlaps and label counts.
 
@@ -302,9 +314,7 @@ def ground_truth_stats(
     mot = motion(gt, canvas, patch, step)
 
     def speeds(values: np.ndarray) -> Histogram:
-        finite = values[np.isfinite(values)]
-        top = max(1.0, float(math.ceil(finite.max()))) if finite.size else 1.0
-        return histogram(values, speed_bins, (0.0, top))
+        return histogram(values, speed_bins, (0.0, speed_top(values) or 1.0))
 
     return GroundTruthStats(
         trajectories=trajectories(gt, patch),

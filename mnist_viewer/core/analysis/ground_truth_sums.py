@@ -30,6 +30,8 @@ from ..ground_truth import GroundTruth
 from .ground_truth_stats import (
     DEFAULT_PATCH,
     DEFAULT_STEP_LENGTH,
+    DIRECTION_BINS,
+    SPEED_BINS,
     GroundTruthStats,
     Histogram,
     Trajectories,
@@ -39,13 +41,12 @@ from .ground_truth_stats import (
     label_counts,
     motion,
     overlap,
+    speed_top,
     trajectories,
 )
 
 TRAJECTORIES_KEPT = 1000
 """Sequences whose trajectories a set's summary keeps (the first ones)."""
-
-SPEED_BINS, DIRECTION_BINS = 20, 36
 
 
 @dataclass(frozen=True)
@@ -112,11 +113,6 @@ class GroundTruthSums:
     trajectories: Trajectories | None  # of the chunk's first sequences still to keep
 
 
-def _speed_top(values: np.ndarray) -> float | None:
-    finite = values[np.isfinite(values)]
-    return max(1.0, float(math.ceil(finite.max()))) if finite.size else None
-
-
 def speed_counts(gt: GroundTruth, geometry: GroundTruthGeometry, top: float) -> np.ndarray:
     """int64 (SPEED_BINS,): continuous speeds of ``gt`` counted over [0, ``top``]."""
     speed = motion(gt, geometry.canvas, geometry.patch, geometry.step).speed
@@ -138,7 +134,7 @@ def chunk_ground_truth_sums(
     moves, move_counts = np.unique(steps[used].reshape(-1, 2), axis=0, return_counts=True)
     mot = motion(gt, geometry.canvas, geometry.patch, geometry.step)
     finite = mot.speed[np.isfinite(mot.speed)]
-    top = _speed_top(finite)
+    top = speed_top(finite)
     counts = (histogram(finite, SPEED_BINS, (0.0, top)).counts if top is not None
               else np.zeros(SPEED_BINS, np.int64))
     ovl = overlap(gt, geometry.patch)
@@ -232,9 +228,9 @@ class GroundTruthAccumulator:
         weights = np.array(list(self.moves.values()), np.int64)
         dy, dx = pairs[:, 0], pairs[:, 1]
         lengths = np.hypot(dy, dx)
-        step_top = max(1.0, float(math.ceil(lengths.max()))) if len(lengths) else 1.0
+        step_top = speed_top(lengths) or 1.0
         steps = int(weights.sum())
-        speed_top = self.speed_top or 1.0
+        continuous_top = self.speed_top or 1.0
         if self.kept:
             traj = Trajectories(*(np.concatenate([getattr(t, f) for t in self.kept])
                                   for f in ("centres", "labels", "valid")))
@@ -251,7 +247,7 @@ class GroundTruthAccumulator:
             step_direction_histogram=_weighted(_angle(dy, dx), weights, DIRECTION_BINS,
                                                (0.0, 360.0)),
             speed_histogram=Histogram(self.speed_counts.copy(),
-                                      np.linspace(0.0, speed_top, SPEED_BINS + 1)),
+                                      np.linspace(0.0, continuous_top, SPEED_BINS + 1)),
             direction_histogram=Histogram(self.direction_counts.copy(),
                                           np.linspace(0.0, 360.0, DIRECTION_BINS + 1)),
             overlap=OverlapCounts(self.ink_frames.copy(), self.patch_frames.copy(),
