@@ -251,8 +251,7 @@ def _inspect_predrnn(path: Path, arrays: dict[str, StoredArray]) -> FoundLayout:
         raise DataError(clips_s.where(), "sequences of different lengths are not supported")
     t_in, t_out = int(lengths[0, 0]), int(lengths[1, 0])
     starts = clips[:, :, 0]
-    if t_in < 0 or t_out < 0 or t_in + t_out < 1 or starts.min() < 0 or \
-            (starts[0] + t_in).max() > rows or (starts[1] + t_out).max() > rows:
+    if t_in + t_out < 1 or (starts[0] + t_in).max() > rows or (starts[1] + t_out).max() > rows:
         raise DataError(clips_s.where(), f"clips point outside the {rows} frames of "
                                          "input_raw_data")
     mapping = decide_values(data, data.mapped())

@@ -167,7 +167,7 @@ def read_animation(path: str | os.PathLike[str]) -> MediaFrames:
             if not frames:
                 raise DataError(path, f"no frame could be decoded ({exc})") from None
             note = f"the file is damaged after frame {len(frames) - 1}: {len(frames)} of " \
-                       f"{count} frames read"
+                   f"{count} frames read"
     if not frames:
         raise DataError(path, "no frame could be decoded")
     stack = np.stack(frames)

@@ -158,14 +158,10 @@ def verify_file(path: str | Path, cancel: Callable[[], bool] | None = None) -> N
 
 def sniff(path: Path) -> str:
     """'npy' or 'npz' from the first bytes of a file."""
-    containers.check_regular_file(path)
+    containers.check_regular_file(path)  # missing, a folder, a FIFO: refused there
     try:
         with open(path, "rb") as fp:
             head = fp.read(6)
-    except FileNotFoundError:
-        raise DataError(path, "no such file") from None
-    except IsADirectoryError:
-        raise DataError(path, "is a folder, not a sequence file") from None
     except OSError as exc:
         raise DataError(path, exc.strerror or str(exc)) from None
     if head.startswith(_NPY_MAGIC):
