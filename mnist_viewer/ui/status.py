@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import (
     QLabel,
@@ -91,14 +93,14 @@ class StatusBar(QStatusBar):
     def show_reading_note(self, note: str, can_swap: bool) -> None:
         """Say how a file was read when the layout evidence is weak or values were mapped
         (empty: nothing to say), and offer the swap of sequences and frames."""
-        self.note.setText(f"⚠ {_escape(note)}" if note else "")
+        self.note.setText(f"⚠ {escape(note)}" if note else "")
         self.note.setToolTip(note)
         self.note.setVisible(bool(note))
         self.swap.setVisible(can_swap)
 
     def show_damage(self, problem: str) -> None:
         """Say that the file shown is damaged (``problem``: one line naming it; "" hides it)."""
-        self.damage.setText(f"⚠ Damaged: {_escape(problem)}" if problem else "")
+        self.damage.setText(f"⚠ Damaged: {escape(problem)}" if problem else "")
         self.damage.setToolTip(f"{problem}\nThe frames shown may be wrong." if problem else "")
         self.damage.setVisible(bool(problem))
 
@@ -136,7 +138,4 @@ class StatusBar(QStatusBar):
     def progress_visible(self) -> bool:
         return not self.progress.isHidden()
 
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from PyQt6.QtCore import QRegularExpression, Qt, pyqtSignal
@@ -400,10 +401,7 @@ class GeneratorPanel(QWidget):
             check_set_fits(config)
         except DataError as exc:
             self.size_label.setText(f"<span style='color:{ERROR_COLOUR}'>"
-                                    f"{_escape(exc.problem)}</span>")
+                                    f"{escape(exc.problem)}</span>")
             return
-        self.size_label.setText(_escape(text).replace("\n", "<br>"))
+        self.size_label.setText(escape(text).replace("\n", "<br>"))
 
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
