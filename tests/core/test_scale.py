@@ -73,6 +73,19 @@ def test_generate_through_a_cluster_writes_the_same_bytes(tmp_path, seqs, cluste
             assert (store / rel).read_bytes() == (local / rel).read_bytes()
 
 
+def test_cancel_through_a_cluster_leaves_nothing(tmp_path, seqs, cluster):
+    asked = []
+
+    def cancel() -> bool:  # cancelled while chunks are in flight on the workers
+        asked.append(1)
+        return len(asked) > 3
+
+    with pytest.raises(Cancelled):
+        save_sequences(tmp_path / "c.npy", seqs, engine=Engine(scheduler=cluster), cancel=cancel)
+    assert len(asked) > 3
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_stats_through_a_cluster_give_the_same_numbers(tmp_path, seqs, cluster):
     path = save_sequences(tmp_path / "s.npy", seqs)  # (T, N, H, W): strided sequences
     opened = open_sequences(path)
