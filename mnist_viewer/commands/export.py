@@ -175,9 +175,9 @@ def run(args: argparse.Namespace) -> int:
                                 "dataset")
             if args.boxes:
                 raise DataError(path, "--boxes needs sequences; a digit stream has no boxes")
-            from ..core.sources.datasets import load_dataset
+            from ..core.sources.datasets import CLI_REMEDY, load_dataset
 
-            dataset = load_dataset(path, args.split)
+            dataset = load_dataset(path, args.split, CLI_REMEDY)
             if args.start >= len(dataset):
                 raise DataError(path, f"the {args.split} split has {len(dataset)} digits; "
                                 f"--start {args.start} is past the end")

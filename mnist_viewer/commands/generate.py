@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     from ..core.files import layout_for, save_sequences
     from ..core.generation import generate
     from ..core.jobs import check_free_space, check_target
-    from ..core.sources.datasets import load_dataset
+    from ..core.sources.datasets import CLI_REMEDY, load_dataset
 
     layout = layout_for(args.out, args.layout)  # refuse a bad name before any work
     if layout != "zarr":  # a .zarr store is a folder (or a URL), checked by its writer
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         step_length=args.step, motion=args.motion, combine=args.combine, split=args.split,
         classes=args.classes, seed=args.seed,
     )
-    dataset = load_dataset(args.data, args.split)
+    dataset = load_dataset(args.data, args.split, CLI_REMEDY)
     seqset = generate(config, dataset)  # refuses a ground truth beyond memory, with figures
     check_free_space(args.out, config.file_bytes + config.ground_truth_bytes,
                      f"this set ({config.num_sequences:,} sequences × {config.frames:,} frames "

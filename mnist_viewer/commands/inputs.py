@@ -73,12 +73,12 @@ def open_input(
     """
     from ..core import files as sequence_files
     from ..core.generation import GeneratorConfig, generate
-    from ..core.sources.datasets import load_dataset
+    from ..core.sources.datasets import CLI_REMEDY, load_dataset
 
     if is_sequence_input(path, layout):
         return sequence_files.open_sequences(path, layout, key=key, grid=grid)
     try:
-        dataset = load_dataset(path, split)
+        dataset = load_dataset(path, split, CLI_REMEDY)
     except DataError as exc:
         if Path(path).suffix.lower() not in (".npy", ".npz") or not Path(path).is_file():
             raise
