@@ -74,7 +74,38 @@ def _text(info: dict[str, Any]) -> str:
     note = (info.get("value_mapping") or {}).get("note")
     if note:
         text += f"\n  values: {note}"
+    generated = generated_line(info.get("config"))
+    if generated:
+        text += f"\n  {generated}"
     return text
+
+
+def generated_line(config: Any) -> str | None:
+    """One line with the generator settings a file records in its ``config`` (seed, motion,
+    digits per sequence, classes when restricted, the digits' source), or None when the file
+    records none (a file not made by the generator)."""
+    if not isinstance(config, dict) or not ({"seed", "motion"} & config.keys()):
+        return None
+    parts = []
+    if "seed" in config:
+        parts.append(f"seed {config['seed']}")
+    if config.get("motion") is not None:
+        parts.append(f"motion {config['motion']}")
+    digits = config.get("digits")
+    if isinstance(digits, list | tuple) and len(digits) == 2:
+        digits = digits[0] if digits[0] == digits[1] else f"{digits[0]}-{digits[1]}"
+    if digits is not None:
+        parts.append(f"digits {digits}")
+    if config.get("classes"):
+        parts.append("classes " + ",".join(str(c) for c in config["classes"]))
+    source = config.get("source")
+    if isinstance(source, dict) and source:
+        words = " ".join(str(source[k]) for k in ("name", "split") if source.get(k))
+        where = source.get("provenance")
+        if source.get("embedded"):
+            where = "the embedded subset, not the full MNIST"
+        parts.append(f"source {words}" + (f" ({where})" if where else ""))
+    return "generated: " + ", ".join(parts)
 
 
 def run(args: argparse.Namespace) -> int:
