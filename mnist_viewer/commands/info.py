@@ -7,17 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from ..core.sources.datasets import open_dataset
-from .inputs import add_layout_option, dumps_json, is_sequence_input
+from .inputs import DATASETS, SEQUENCE_FILES, add_layout_option, dumps_json, is_sequence_input
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "info",
         help="describe a dataset or a sequence file",
-        description="Describe a dataset (a folder of IDX files, an IDX file or a Keras mnist.npz) "
-        "or a sequence file (.npz or .npy).",
+        description=f"Describe {DATASETS} or {SEQUENCE_FILES}.",
     )
-    parser.add_argument("path", help="the dataset or sequence file")
+    parser.add_argument("path", help="the dataset or sequence file (or folder)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     add_layout_option(parser)
     parser.set_defaults(func=run)
