@@ -147,3 +147,14 @@ def test_info_text_has_no_generator_line_for_a_file_without_settings(
     np.save(path, np.zeros((4, 2, 8, 8), np.uint8))
     assert main(["info", str(path)]) == 0
     assert "generated:" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["info", "export", "stats"])
+def test_help_names_the_formats_that_are_read(command: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    for fmt in (".npz", ".npy", ".zarr", ".gif", ".mp4", "HDF5", "IDX", "mnist.npz"):
+        assert fmt in text, (command, fmt)
+    assert "(.npz or .npy)" not in text
