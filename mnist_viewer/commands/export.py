@@ -16,7 +16,7 @@ from ..core.output import encoders, export
 from ..core.output.colormaps import COLORMAPS
 from ..core.sequences import SequenceSet
 from .engine_options import add_engine_options, engine_from
-from .inputs import add_layout_option, is_sequence_input, open_input
+from .inputs import INPUT_HELP, add_layout_option, is_sequence_input, open_input
 from .progress import add_quiet_option, progress_bar
 
 
@@ -70,7 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ".png (all frames on one sheet), or no extension / an existing folder (one PNG per "
         "frame). INPUT is a sequence file, or a dataset from which a fresh set is generated.",
     )
-    parser.add_argument("input", metavar="INPUT", help="a sequence file or a dataset")
+    parser.add_argument("input", metavar="INPUT", help=INPUT_HELP)
     parser.add_argument("--out", required=True, metavar="FILE", help="where to write")
     add_layout_option(parser)
     add_quiet_option(parser)
@@ -175,9 +175,9 @@ def run(args: argparse.Namespace) -> int:
                                 "dataset")
             if args.boxes:
                 raise DataError(path, "--boxes needs sequences; a digit stream has no boxes")
-            from ..core.sources.datasets import load_dataset
+            from ..core.sources.datasets import CLI_REMEDY, load_dataset
 
-            dataset = load_dataset(path, args.split)
+            dataset = load_dataset(path, args.split, CLI_REMEDY)
             if args.start >= len(dataset):
                 raise DataError(path, f"the {args.split} split has {len(dataset)} digits; "
                                 f"--start {args.start} is past the end")

@@ -38,11 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     defaults = GeneratorConfig()
     parser = subparsers.add_parser(
         "generate",
-        help="generate a Moving MNIST set and write it to .npz or .npy",
+        help="generate a Moving MNIST set and write it to .npz, .npy or .zarr",
         description="Generate Moving MNIST sequences (by default exactly as the original data "
         "set: 2 digits from the train split bouncing in 64x64 for 20 frames) and write them: "
-        ".npz holds the frames, the ground truth and the settings; .npy holds the frames in "
-        "the (T, N, H, W) layout of mnist_test_seq.npy. The same --seed gives the same file.",
+        ".npz holds the frames, the ground truth and the settings; a .zarr store holds the "
+        "same, chunked and compressed; .npy holds the frames in the (T, N, H, W) layout of "
+        "mnist_test_seq.npy. The same --seed gives the same file.",
     )
     parser.add_argument("--out", required=True, metavar="FILE",
                         help="the .npz, .npy or .zarr (also an fsspec URL such as "
@@ -71,15 +72,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--classes", type=_classes, metavar="LIST",
                         help="only digits of these labels, e.g. 0,1,7 (default: all)")
     parser.add_argument("--seed", type=int, metavar="K",
-                        help="random seed (default: a random one, recorded in the .npz)")
+                        help="random seed (default: a random one, recorded in a .npz or .zarr)")
     parser.add_argument("--data", metavar="PATH",
                         help="the MNIST to take digits from (default: the usual search order)")
     parser.add_argument("--split", choices=("train", "test"), default=defaults.split,
                         help="the split to take digits from (default train, as the original)")
     parser.add_argument("--layout", choices=LAYOUTS,
-                        help="file layout (default by extension: npz for .npz, mnist_test_seq "
-                        "for .npy); torchvision / torchvision_channel write (N, T, [1,] H, W) "
-                        ".npy, predrnn writes PredRNN's .npz")
+                        help="file layout (default by extension: npz for .npz, zarr for "
+                        ".zarr, mnist_test_seq for .npy); torchvision / torchvision_channel "
+                        "write (N, T, [1,] H, W) .npy, predrnn writes PredRNN's .npz")
     add_engine_options(parser)
     parser.add_argument("--resume", action="store_true",
                         help="for a .zarr store: complete an interrupted write of the same set "
@@ -92,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     from ..core.files import layout_for, save_sequences
     from ..core.generation import generate
     from ..core.jobs import check_free_space, check_target
-    from ..core.sources.datasets import load_dataset
+    from ..core.sources.datasets import CLI_REMEDY, load_dataset
 
     layout = layout_for(args.out, args.layout)  # refuse a bad name before any work
     if layout != "zarr":  # a .zarr store is a folder (or a URL), checked by its writer
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         step_length=args.step, motion=args.motion, combine=args.combine, split=args.split,
         classes=args.classes, seed=args.seed,
     )
-    dataset = load_dataset(args.data, args.split)
+    dataset = load_dataset(args.data, args.split, CLI_REMEDY)
     seqset = generate(config, dataset)  # refuses a ground truth beyond memory, with figures
     check_free_space(args.out, config.file_bytes + config.ground_truth_bytes,
                      f"this set ({config.num_sequences:,} sequences × {config.frames:,} frames "

@@ -7,17 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from ..core.sources.datasets import open_dataset
-from .inputs import add_layout_option, dumps_json, is_sequence_input
+from .inputs import DATASETS, SEQUENCE_FILES, add_layout_option, dumps_json, is_sequence_input
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "info",
         help="describe a dataset or a sequence file",
-        description="Describe a dataset (a folder of IDX files, an IDX file or a Keras mnist.npz) "
-        "or a sequence file (.npz or .npy).",
+        description=f"Describe {DATASETS} or {SEQUENCE_FILES}.",
     )
-    parser.add_argument("path", help="the dataset or sequence file")
+    parser.add_argument("path", help="the dataset or sequence file (or folder)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     add_layout_option(parser)
     parser.set_defaults(func=run)
@@ -74,7 +73,38 @@ def _text(info: dict[str, Any]) -> str:
     note = (info.get("value_mapping") or {}).get("note")
     if note:
         text += f"\n  values: {note}"
+    generated = generated_line(info.get("config"))
+    if generated:
+        text += f"\n  {generated}"
     return text
+
+
+def generated_line(config: Any) -> str | None:
+    """One line with the generator settings a file records in its ``config`` (seed, motion,
+    digits per sequence, classes when restricted, the digits' source), or None when the file
+    records none (a file not made by the generator)."""
+    if not isinstance(config, dict) or not ({"seed", "motion"} & config.keys()):
+        return None
+    parts = []
+    if "seed" in config:
+        parts.append(f"seed {config['seed']}")
+    if config.get("motion") is not None:
+        parts.append(f"motion {config['motion']}")
+    digits = config.get("digits")
+    if isinstance(digits, list | tuple) and len(digits) == 2:
+        digits = digits[0] if digits[0] == digits[1] else f"{digits[0]}-{digits[1]}"
+    if digits is not None:
+        parts.append(f"digits {digits}")
+    if config.get("classes"):
+        parts.append("classes " + ",".join(str(c) for c in config["classes"]))
+    source = config.get("source")
+    if isinstance(source, dict) and source:
+        words = " ".join(str(source[k]) for k in ("name", "split") if source.get(k))
+        where = source.get("provenance")
+        if source.get("embedded"):
+            where = "the embedded subset, not the full MNIST"
+        parts.append(f"source {words}" + (f" ({where})" if where else ""))
+    return "generated: " + ", ".join(parts)
 
 
 def run(args: argparse.Namespace) -> int:

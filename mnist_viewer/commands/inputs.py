@@ -15,6 +15,15 @@ from ..core.sequences import SequenceSet
 
 LAYOUT_CHOICES = READABLE_LAYOUTS
 
+SEQUENCE_FILES = ("a sequence file (.npz, .npy, a .zarr store, HDF5 .h5, an animation such as "
+                  ".gif, a video such as .avi or .mp4, or a folder of frame images: README "
+                  "'Sequence files')")
+DATASETS = ("a dataset (a folder of MNIST IDX files, one IDX file, a Keras mnist.npz or an "
+            "HDF5 file of digits)")
+INPUT_HELP = f"{SEQUENCE_FILES}, or {DATASETS}"
+"""What the subcommands' help says they read, in one place (the readers: core.files and
+core.sources)."""
+
 
 def add_layout_option(parser: argparse.ArgumentParser) -> None:
     """``--layout``: the explicit override of the rule that reads an ambiguous .npy."""
@@ -73,12 +82,12 @@ def open_input(
     """
     from ..core import files as sequence_files
     from ..core.generation import GeneratorConfig, generate
-    from ..core.sources.datasets import load_dataset
+    from ..core.sources.datasets import CLI_REMEDY, load_dataset
 
     if is_sequence_input(path, layout):
         return sequence_files.open_sequences(path, layout, key=key, grid=grid)
     try:
-        dataset = load_dataset(path, split)
+        dataset = load_dataset(path, split, CLI_REMEDY)
     except DataError as exc:
         if Path(path).suffix.lower() not in (".npy", ".npz") or not Path(path).is_file():
             raise

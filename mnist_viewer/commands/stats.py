@@ -15,7 +15,7 @@ from ..core import analysis
 from ..core.errors import DataError
 from ..core.sequences import SequenceSet
 from .engine_options import add_engine_options, engine_from
-from .inputs import add_layout_option, dumps_json, open_input
+from .inputs import INPUT_HELP, add_layout_option, dumps_json, open_input
 from .progress import add_quiet_option, progress_bar
 
 
@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "from a dataset): frame differences, motion energy and, when the set has ground "
         "truth, speeds, directions, overlaps and label counts.",
     )
-    parser.add_argument("input", metavar="INPUT", help="a sequence file or a dataset")
+    parser.add_argument("input", metavar="INPUT", help=INPUT_HELP)
     parser.add_argument("--index", type=int, metavar="I",
                         help="only sequence I (default: the whole set)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")

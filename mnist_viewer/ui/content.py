@@ -20,14 +20,21 @@ from ..core.generation import generate
 from ..core.jobs import Cancel, Progress, check_cancel, report
 from ..core.output.overlays import labels_text
 from ..core.sequences import ArraySequenceSet, SequenceSet
-from ..core.sources.datasets import EMBEDDED_NOTE, SPLITS, Dataset, load_dataset, open_dataset
+from ..core.sources.datasets import (
+    EMBEDDED_NOTE,
+    GUI_REMEDY,
+    SPLITS,
+    Dataset,
+    embedded_note,
+    load_dataset,
+    open_dataset,
+)
 
 MODES = ("moving", "single", "stream")
 MODE_LABELS = {"moving": "Moving MNIST", "single": "Single digit", "stream": "Digit stream",
                "file": "Sequence file"}
 SOURCE_KINDS = ("auto", "embedded", "cache", "keras", "path")
-EMBEDDED_WARNING = ("Embedded subset (2,000 train and 500 test digits), not the full MNIST: "
-                    "File › Download MNIST… or File › Open Dataset…")
+EMBEDDED_WARNING = embedded_note(GUI_REMEDY)
 SOURCE_LABELS = {"auto": "Default (first available)", "embedded": "Embedded subset",
                  "cache": "Downloaded MNIST", "keras": "Keras (TensorFlow)",
                  "path": "Folder or file"}
@@ -75,7 +82,7 @@ class Content:
         the way, and that the embedded subset is not the full MNIST."""
         if self.dataset is None:
             return ()
-        notes = tuple(w for w in self.dataset.warnings if w != EMBEDDED_NOTE)
+        notes = tuple(w for w in self.dataset.warnings if not w.startswith(EMBEDDED_NOTE))
         return (EMBEDDED_WARNING, *notes) if self.dataset.is_embedded else notes
 
     @property
@@ -103,7 +110,7 @@ def load_source(source: DataSource, split: str = "train",
         return open_dataset_path(source.argument() or "", split, progress, cancel)
     check_cancel(cancel)
     report(progress, 0, 1)
-    dataset = load_dataset(source.argument(), split)
+    dataset = load_dataset(source.argument(), split, GUI_REMEDY)
     report(progress, 1, 1)
     return dataset
 

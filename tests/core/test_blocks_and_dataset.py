@@ -109,6 +109,15 @@ def test_stream_continues_the_set_forever(mnist):
     np.testing.assert_array_equal(next(odd), big[3])
 
 
+def test_dataset_on_the_embedded_subset_gives_python_advice(caplog):
+    # the default source falls back to the embedded subset here (conftest isolates the caches)
+    ds = mnist_viewer.MovingMNIST(3, frames=2, seed=1)
+    assert ds[0].shape == (2, 64, 64)
+    [note] = [r.getMessage() for r in caplog.records if "embedded subset" in r.getMessage()]
+    assert "MovingMNIST(..., data=PATH)" in note and "$MNIST_VIEWER_DATA=PATH" in note
+    assert "--data" not in note and "File ›" not in note  # no CLI flag, no GUI menu
+
+
 def test_dataset_pickles_and_gives_the_same_items_in_worker_processes(mnist_dir):
     ds = mnist_viewer.MovingMNIST(300, seed=9, data=mnist_dir, motion="stochastic")
     expected = [ds[i] for i in (0, 150, 299)]

@@ -203,7 +203,7 @@ def test_a_truncated_keras_cache_is_skipped_with_a_warning(
     assert test.is_embedded and test.provenance == "embedded subset"  # the next source
     skipped, embedded = test.warnings
     assert skipped.startswith(f"the Keras cache {keras} is skipped: ") and "\n" not in skipped
-    assert embedded == datasets.EMBEDDED_NOTE and "--data PATH" in embedded
+    assert embedded == datasets.embedded_note() and datasets.ENV_DATA in embedded
     assert [r.getMessage() for r in caplog.records] == [skipped, embedded]
     assert all(r.levelname == "WARNING" for r in caplog.records)
     assert keras.read_bytes() == data  # never deleted or changed
@@ -262,8 +262,19 @@ def test_the_embedded_subset_always_says_so(caplog: pytest.LogCaptureFixture) ->
     for source in (None, "embedded", "auto"):
         caplog.clear()
         d = load_dataset(source, "test")
-        assert d.is_embedded and d.warnings == (datasets.EMBEDDED_NOTE,)
-        assert caplog.records[-1].getMessage() == datasets.EMBEDDED_NOTE
+        assert d.is_embedded and d.warnings == (datasets.embedded_note(),)
+        assert caplog.records[-1].getMessage() == datasets.embedded_note()
+
+
+def test_the_embedded_warning_gives_the_callers_remedy(caplog: pytest.LogCaptureFixture) -> None:
+    # from Python: the Python way (an argument, the environment variable), no CLI flag or menu
+    python = load_dataset(None, "test").warnings[-1]
+    assert "load_dataset(PATH)" in python and "$MNIST_VIEWER_DATA=PATH" in python
+    assert "--data" not in python and "File ›" not in python
+    # the CLI names its flag; one builder, so the facts agree and only the remedy differs
+    cli = load_dataset("embedded", "test", datasets.CLI_REMEDY).warnings[-1]
+    assert cli == f"{datasets.EMBEDDED_NOTE}: {datasets.CLI_REMEDY}" and "--data PATH" in cli
+    assert caplog.records[-1].getMessage() == cli
 
 
 def test_generated_config_records_the_embedded_subset(full_mnist_dir: Path) -> None:

@@ -92,3 +92,69 @@ def test_layout_override_reads_an_ambiguous_npy_the_other_way(
     assert forced["layout"] == "torchvision"
     assert main(["stats", str(path), "--json", "--layout", "torchvision"]) == 0
     assert json.loads(capsys.readouterr().out)["num_sequences"] == 30
+
+
+@pytest.fixture(scope="module")
+def generated_files(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory
+                    ) -> tuple[Path, Path]:
+    """The same small generated set written as .npz and as a .zarr store."""
+    from mnist_viewer.core.files import save_sequences
+    from mnist_viewer.core.generation import GeneratorConfig, generate
+    from mnist_viewer.core.sources.datasets import load_dataset
+
+    seqs = generate(GeneratorConfig(num_sequences=3, frames=4, digits=(1, 3), motion="reflect",
+                                    seed=7), load_dataset(mnist_dir, "train"))
+    folder = tmp_path_factory.mktemp("generated")
+    return (save_sequences(folder / "set.npz", seqs), save_sequences(folder / "set.zarr", seqs))
+
+
+def _info_json(path: Path, capsys: pytest.CaptureFixture[str]) -> dict:
+    assert main(["info", str(path), "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_info_json_of_zarr_has_the_keys_of_npz(generated_files: tuple[Path, Path],
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    npz, zarr = (_info_json(p, capsys) for p in generated_files)
+    storage = {"chunks", "compressors"}  # what only a chunked store has
+    assert set(zarr) - storage == set(npz)
+    assert zarr["axes"] == npz["axes"] == "NTHW" and zarr["layout"] == "zarr"
+    assert zarr["layout_decided_by"] == "file" and zarr["layout_weak"] is False
+    assert "Zarr" in zarr["layout_reason"] and zarr["swap_layout"] is None
+    assert zarr["value_range"]["from"] == "sample" and zarr["value_mapping"]["kind"] == "none"
+    # generated digits on a black canvas: the range of the frames looked at is 0..some ink
+    assert zarr["value_range"]["min"] == 0 and 0 < zarr["value_range"]["max"] <= 255
+    for key in ("num_sequences", "frames", "height", "width", "dtype", "ground_truth",
+                "digits_per_sequence", "config"):
+        assert zarr[key] == npz[key], key
+
+
+def test_info_text_shows_the_generator_settings(generated_files: tuple[Path, Path],
+                                                mnist_dir: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    for path in generated_files:
+        assert main(["info", str(path)]) == 0
+        line = capsys.readouterr().out.splitlines()[-1]
+        assert line == (f"  generated: seed 7, motion reflect, digits 1-3, "
+                        f"source mnist train ({mnist_dir})"), path
+
+
+def test_info_text_has_no_generator_line_for_a_file_without_settings(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+
+    path = tmp_path / "mnist_test_seq.npy"
+    np.save(path, np.zeros((4, 2, 8, 8), np.uint8))
+    assert main(["info", str(path)]) == 0
+    assert "generated:" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["info", "export", "stats"])
+def test_help_names_the_formats_that_are_read(command: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    for fmt in (".npz", ".npy", ".zarr", ".gif", ".mp4", "HDF5", "IDX", "mnist.npz"):
+        assert fmt in text, (command, fmt)
+    assert "(.npz or .npy)" not in text

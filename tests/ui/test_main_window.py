@@ -62,7 +62,7 @@ def test_embedded_subset_is_named_in_the_status_bar(qtbot, window, wait_idle) ->
     wait_idle(window)
     assert window.content.warnings == (ct.EMBEDDED_WARNING,)
     text = window.status.info.text()
-    assert "Embedded subset" in text and "not the full MNIST" in text
+    assert "small embedded subset" in text and "not the full MNIST" in text
     assert "Download MNIST" in window.status.info.toolTip()
 
 

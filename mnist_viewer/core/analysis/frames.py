@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from ..compute import Engine, chunk_ranges, run_chunks
@@ -204,6 +203,8 @@ def chunk_sums(frames: np.ndarray) -> _ChunkSums:
     to int16 and summing in int64, computed one transition at a time on k×(H·W) uint8 slabs
     with OpenCV (|d| by ``absdiff``; Σd by telescoping, f[T-1] - f[0]; d² = |d|² by a table).
     """
+    import cv2  # here, not at import: every subcommand's start-up would pay for it
+
     k, t, h, w = frames.shape
     pixels = h * w
     absolute = np.zeros(pixels, np.int64)

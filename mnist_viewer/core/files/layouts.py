@@ -70,18 +70,25 @@ class FoundLayout:
     mapping: ValueMapping | None = None
 
     def how_read(self) -> dict[str, Any]:
-        """How the frames were read, JSON-ready (``info --json`` and the status bar):
-        ``layout``, ``axes``, ``layout_decided_by``, ``layout_weak``, ``layout_reason``,
-        ``layout_evidence``, ``swap_layout``, ``value_range``, ``value_mapping``."""
-        d, m = self.decision, self.mapping
-        out: dict[str, Any] = {"layout": self.layout}
-        if d is not None:
-            out.update(axes=d.axes or "NTHW", layout_decided_by=d.decided_by,
-                       layout_weak=d.weak, layout_reason=d.reason,
-                       layout_evidence=d.evidence, swap_layout=d.swapped())
-        if m is not None:
-            out.update(value_range=m.range_json(), value_mapping=m.as_json())
-        return out
+        """How the frames were read, JSON-ready: :func:`how_read_json`."""
+        return how_read_json(self.layout, self.decision, self.mapping)
+
+
+def how_read_json(layout: str, decision: LayoutDecision | None,
+                  mapping: ValueMapping | None) -> dict[str, Any]:
+    """How a file's frames are read, JSON-ready (``info --json`` and the status bar; every
+    sequence format gives the same keys): ``layout``, ``axes``, ``layout_decided_by``,
+    ``layout_weak``, ``layout_reason``, ``layout_evidence``, ``swap_layout``, ``value_range``,
+    ``value_mapping``."""
+    d, m = decision, mapping
+    out: dict[str, Any] = {"layout": layout}
+    if d is not None:
+        out.update(axes=d.axes or "NTHW", layout_decided_by=d.decided_by,
+                   layout_weak=d.weak, layout_reason=d.reason,
+                   layout_evidence=d.evidence, swap_layout=d.swapped())
+    if m is not None:
+        out.update(value_range=m.range_json(), value_mapping=m.as_json())
+    return out
 
 
 def npy_layout(shape: tuple[int, ...], name: str = "") -> str:

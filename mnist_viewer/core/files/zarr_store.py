@@ -34,7 +34,9 @@ from ..errors import Cancelled, DataError
 from ..ground_truth import GroundTruth
 from ..jobs import Cancel, Progress, check_target
 from ..sequences import SequenceSet
-from .layouts import GROUND_TRUTH_KEYS
+from .layout_decision import LayoutDecision
+from .layouts import GROUND_TRUTH_KEYS, how_read_json
+from .values import sample_frames, value_mapping
 
 CHUNK = 256  # sequences per chunk (20 MB of 64x64x20 frames; 391 tasks for 100,000)
 FORMAT = 1
@@ -277,14 +279,20 @@ def open_zarr(path: str | os.PathLike[str]) -> ZarrSequenceSet:
 
 
 def describe_zarr(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """What a Zarr sequence store holds, from its metadata (for ``info --json``)."""
+    """What a Zarr sequence store holds, from its metadata (for ``info --json``), and how it is
+    read in the keys every sequence file gives (:func:`~.layouts.how_read_json`: the layout is
+    fixed by the format; the value range is that of a few frames, as for a uint8 .npy/.npz)."""
     where, group, header = _open_group(path)
     frames = group["frames"]
-    n, t, h, w = frames.shape
+    n, t, h, w = (int(s) for s in frames.shape)
+    decision = LayoutDecision("zarr", n, t, h, w, "file",
+                              reason="the Zarr store's 'frames' is (N, T, H, W)")
+    mapping = value_mapping(sample_frames(frames, 4), None, where)
     info: dict[str, Any] = {
-        "kind": "sequences", "path": where, "layout": "zarr", "num_sequences": int(n),
-        "frames": int(t), "height": int(h), "width": int(w), "dtype": str(frames.dtype),
+        "kind": "sequences", "path": where, "layout": "zarr", "num_sequences": n,
+        "frames": t, "height": h, "width": w, "dtype": str(frames.dtype),
         "ground_truth": bool(header.get("ground_truth")),
+        **how_read_json("zarr", decision, mapping),
         "chunks": [int(c) for c in frames.chunks],
         "compressors": [type(c).__name__ for c in frames.compressors],
     }

@@ -22,12 +22,15 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..ground_truth import GroundTruth
-from ..sources.datasets import Dataset, load_dataset
+from ..sources.datasets import Dataset, load_dataset, python_remedy
 from .config import GeneratorConfig
 from .draws import BLOCK, RandomDraws, block_draws, digit_pool
 from .resize import ResizedDigits
 from .single import move_one
 from .truth import _ink_table, assemble, check_digits
+
+_REMEDY = python_remedy("pass MovingMNIST(..., data=PATH)")
+"""How a user of this class names the full MNIST (ends the embedded subset's warning)."""
 
 CACHE_BYTES = 64 * 2**20
 """At most this much memory for cached random blocks (and at most ``cache_blocks`` blocks)."""
@@ -93,7 +96,7 @@ class MovingMNIST:
         if loaded is None:
             data = self.data
             dataset = data if isinstance(data, Dataset) else load_dataset(
-                None if data is None else os.fspath(data), self.config.split)
+                None if data is None else os.fspath(data), self.config.split, _REMEDY)
             config = replace(self.config, split=dataset.split)
             images, resized = dataset.images, None
             size = config.digit_size

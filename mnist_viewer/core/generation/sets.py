@@ -19,7 +19,7 @@ from ...version import __version__
 from ..errors import DataError
 from ..ground_truth import GroundTruth
 from ..sequences import SequenceSet
-from ..sources.datasets import EMBEDDED_NOTE, Dataset, load_dataset
+from ..sources.datasets import EMBEDDED_NOTE, Dataset, load_dataset, python_remedy
 from .config import GeneratorConfig
 from .draws import GENERATOR_VERSION, digit_pool, draw
 from .lazy import LazyGroundTruth
@@ -158,7 +158,8 @@ def generate(config: GeneratorConfig, dataset: Dataset | None = None) -> Generat
     # the whole set never has to (see .size)
     check_set_fits(config, None if dataset is None else dataset.provenance)
     if dataset is None:
-        dataset = load_dataset(None, config.split)
+        dataset = load_dataset(None, config.split,
+                               python_remedy("pass generate(config, load_dataset(PATH))"))
     config = replace(config.with_seed(), split=dataset.split)
     source = {
         "name": dataset.name, "provenance": dataset.provenance, "split": dataset.split,

@@ -22,7 +22,7 @@ else ``train``. Images without a labels file make a label-less dataset: its labe
 A source the user named (1, 2) that fails to open is an error (:class:`DataError`). A source
 the program found by itself (3, 4) that fails to open, or a download cache that fails its
 SHA-256 check, is skipped with a one-line warning naming it, and the next one is tried. The
-embedded subset never passes for MNIST: using it always warns (:data:`EMBEDDED_NOTE`). The
+embedded subset never passes for MNIST: using it always warns (:func:`embedded_note`). The
 warnings go to the ``mnist_viewer`` logger (the CLI prints them on stderr) and are kept in
 :attr:`Dataset.warnings` (the GUI shows them in its status bar).
 """
@@ -50,11 +50,29 @@ log = logging.getLogger("mnist_viewer.sources")
 """Where :func:`load_dataset` reports skipped sources and the embedded subset (WARNING)."""
 
 EMBEDDED_NAME = "embedded-mnist"
-EMBEDDED_NOTE = (
-    "digits from the small embedded subset (2,000 train and 500 test digits), not the full "
-    "MNIST: pass --data PATH (a folder of MNIST files) or use File › Download MNIST…"
-)
-"""The warning every use of the embedded subset through :func:`load_dataset` gives."""
+EMBEDDED_NOTE = ("digits from the small embedded subset (2,000 train and 500 test digits), "
+                 "not the full MNIST")
+"""What the embedded subset is (a generated file's settings record it); the warning every use
+through :func:`load_dataset` gives is :func:`embedded_note`, which adds the remedy."""
+
+CLI_REMEDY = "pass --data PATH (a folder of MNIST files) or use File › Download MNIST…"
+GUI_REMEDY = "File › Download MNIST… or File › Open Dataset…"
+
+
+def python_remedy(how: str) -> str:
+    """The remedy from Python: ``how`` names the argument to pass (e.g. ``"pass data=PATH"``);
+    the environment variable works everywhere."""
+    return f"{how} or set ${ENV_DATA}=PATH (PATH: a folder of the four MNIST IDX .gz files)"
+
+
+PYTHON_REMEDY = python_remedy("pass load_dataset(PATH)")
+
+
+def embedded_note(remedy: str = PYTHON_REMEDY) -> str:
+    """The one-line warning that digits come from the embedded subset, ending with ``remedy``:
+    how the caller's user names the full MNIST (:data:`CLI_REMEDY`, :data:`GUI_REMEDY`,
+    :func:`python_remedy`)."""
+    return f"{EMBEDDED_NOTE}: {remedy}"
 
 # SHA-256 of the decompressed official MNIST label files: identifies real MNIST cheaply.
 _MNIST_LABEL_SHA256 = {
@@ -413,20 +431,23 @@ def _warn(message: str) -> str:
     return message
 
 
-def load_dataset(source: str | os.PathLike[str] | None = None, split: str = "train") -> Dataset:
+def load_dataset(source: str | os.PathLike[str] | None = None, split: str = "train",
+                 remedy: str = PYTHON_REMEDY) -> Dataset:
     """One split from the first source that opens, in the documented order (module doc).
 
     ``source``: a path, ``"embedded"``, ``"keras"``, ``"cache"``, or None / ``"auto"`` for
-    the order. Raises :class:`DataError` when a source the user named (``source`` or
-    ``$MNIST_VIEWER_DATA``) cannot be opened or lacks ``split``; a source found by itself
-    that fails is skipped with a warning (``log`` and :attr:`Dataset.warnings`).
+    the order. ``remedy`` ends the embedded subset's warning (:func:`embedded_note`): how the
+    caller's user names the full MNIST (the CLI passes :data:`CLI_REMEDY`). Raises
+    :class:`DataError` when a source the user named (``source`` or ``$MNIST_VIEWER_DATA``)
+    cannot be opened or lacks ``split``; a source found by itself that fails is skipped with a
+    warning (``log`` and :attr:`Dataset.warnings`).
     """
     if split not in SPLITS:
         raise DataError(source or "dataset", f"unknown split {split!r} (use 'train' or 'test')")
     if _named(source):
         where = resolve_source(source)
         if where == "embedded":
-            return _embedded(split, ())
+            return _embedded(split, (), remedy)
         if where == "keras":
             return _keras(split)
         return _pick(open_dataset(where), split, where)
@@ -457,12 +478,13 @@ def load_dataset(source: str | os.PathLike[str] | None = None, split: str = "tra
             skipped.append(_warn(f"{label} {candidate} is skipped: {problem}"))
             continue
         return replace(found, warnings=tuple(skipped))
-    return _embedded(split, tuple(skipped))
+    return _embedded(split, tuple(skipped), remedy)
 
 
-def _embedded(split: str, skipped: tuple[str, ...]) -> Dataset:
-    """The embedded subset, with :data:`EMBEDDED_NOTE` logged and kept in its warnings."""
-    return replace(embedded_dataset(split), warnings=(*skipped, _warn(EMBEDDED_NOTE)))
+def _embedded(split: str, skipped: tuple[str, ...], remedy: str) -> Dataset:
+    """The embedded subset, with :func:`embedded_note` logged and kept in its warnings."""
+    return replace(embedded_dataset(split),
+                   warnings=(*skipped, _warn(embedded_note(remedy))))
 
 
 def _keras(split: str) -> Dataset:
