@@ -265,3 +265,23 @@ def test_ctrl_q_quits_from_the_review_window_and_ctrl_w_closes_it(qtbot, review)
     qtbot.waitUntil(lambda: QApplication.activeWindow() is review)
     qtbot.keyClick(review, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     assert not review.isVisible() and not other.isVisible()  # Ctrl+Q: every window
+
+
+def test_view_review_grid_screenshots_the_grid_tab(qtbot, saved, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import argparse
+
+    from PIL import Image
+
+    from mnist_viewer.cli import _gui_parser
+    from mnist_viewer.ui.review import launch
+
+    args = _gui_parser().parse_args(["--screenshot", str(tmp_path / "grid.png"),
+                                      "--view", "review-grid", str(saved)])
+    tabs: list[str] = []
+    grab = launch.ReviewWindow.grab
+    monkeypatch.setattr(launch.ReviewWindow, "grab", lambda self: (  # what is on screen
+        tabs.append(self.tabs.tabText(self.tabs.currentIndex())), grab(self))[1])
+    assert isinstance(args, argparse.Namespace) and launch.run_review(args) == 0
+    assert tabs == ["Grid of sequences"]
+    with Image.open(tmp_path / "grid.png") as image:
+        assert image.size == launch.SCREENSHOT_SIZE
