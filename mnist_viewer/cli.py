@@ -44,7 +44,7 @@ def _gui_parser() -> argparse.ArgumentParser:
         help="show the window, save a PNG of it to OUT.png and exit",
     )
     parser.add_argument(
-        "--view", choices=("main", "grid", "stats", "review"), default="main",
+        "--view", choices=("main", "grid", "stats", "review", "review-grid"), default="main",
         help="with --screenshot: which window to capture (default: main)",
     )
     parser.add_argument(

@@ -96,7 +96,8 @@ def play_first_content(window) -> None:  # type: ignore[no-untyped-def]
 
 def run_gui(args: argparse.Namespace) -> int:
     """Open the main window (and PATH); with ``--screenshot`` save a PNG of it and exit."""
-    if getattr(args, "command", None) == "review" or getattr(args, "view", None) == "review":
+    view = getattr(args, "view", None)
+    if getattr(args, "command", None) == "review" or view in ("review", "review-grid"):
         from .review.launch import run_review  # predictions beside the truth
 
         return run_review(args)

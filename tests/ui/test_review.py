@@ -168,3 +168,120 @@ def test_review_opens_a_predrnn_folder_and_a_pair(qtbot, tmp_path: Path) -> None
         expected = evaluate(predictions).overall()
         assert win.evaluation is not None and win.evaluation.overall() == expected
         win.close()
+
+
+# --- layout: what a newcomer sees at 1200-1280 px -------------------------------------------
+def test_ranked_table_shows_every_column_without_scrolling(qtbot, review) -> None:  # type: ignore[no-untyped-def]
+    review.resize(1200, 780)
+    qtbot.waitUntil(review.is_ready, timeout=60_000)
+    qtbot.waitUntil(lambda: review.table.viewport().width() < 600)  # laid out at that size
+    header, width = review.table.horizontalHeader(), review.table.viewport().width()
+    assert [review.table_model.headerData(c, Qt.Orientation.Horizontal) for c in range(5)] \
+        == ["Sequence", "MSE", "MAE", "PSNR", "SSIM"]
+    for column in range(5):
+        left = header.sectionViewportPosition(column)
+        assert left >= 0 and left + header.sectionSize(column) <= width, column
+    assert review.table.horizontalScrollBar().maximum() == 0  # nothing to scroll to
+    # the numbers fit their columns (no "…" elision)
+    metrics = review.table.fontMetrics()
+    for column in range(1, 5):
+        text = review.table_model.data(review.table_model.index(0, column))
+        assert metrics.horizontalAdvance(text) < header.sectionSize(column), text
+
+
+def test_error_row_has_a_colour_bar_with_the_maps_range_and_colours(qtbot, review) -> None:  # type: ignore[no-untyped-def]
+    from mnist_viewer.core.output.comparison import error_rgb
+
+    review.resize(1280, 800)
+    for signed, levels, name in ((False, (0.0, 1.0), "|P − Y|"), (True, (-1.0, 1.0), "P − Y")):
+        review.error_mode.setCurrentIndex(int(signed))
+        scale = review.canvas.scale
+        assert scale.levels == levels and name in scale.label and "intensity" in scale.label
+        image = review.canvas.grab().toImage()  # paints, placing the bar
+        bar = review.canvas.bar_rect
+        error_row = review.canvas.cell_rect(review.predictions.num_context)
+        assert bar is not None and bar.left() > error_row.right()
+        for error, end in ((levels[1], 0), (levels[0], -1)):  # the map's own colours
+            truth, pred = np.array([max(0.0, -error)]), np.array([max(0.0, error)])
+            np.testing.assert_array_equal(scale.colours[end], error_rgb(truth, pred, signed)[0])
+        x = bar.center().x()
+        for y in (bar.top() + 2, bar.center().y(), bar.bottom() - 2):  # painted: high on top
+            expected = scale.colours[round((y - bar.top()) / (bar.height() - 1) * 255)]
+            pixel = image.pixelColor(x, y)
+            got = np.array([pixel.red(), pixel.green(), pixel.blue()])
+            assert np.abs(got - expected.astype(int)).max() <= 24, (y, got, expected)
+    review.grid.set_mode("error")  # the grid's error cells have the bar too
+    review.tabs.setCurrentWidget(review.grid)
+    review.grid.canvas.grab()
+    assert review.grid.bar_rect is not None and "P − Y" in review.grid.step_text()
+
+
+def test_grid_of_sequences_fills_its_pane_with_crisp_frames(qtbot, review) -> None:  # type: ignore[no-untyped-def]
+    from mnist_viewer.ui.review.canvas import fit_side
+
+    assert fit_side(150, 64) == (128, False)  # 2× fills 85%: crisp
+    assert fit_side(100, 64) == (100, False)  # 1× would leave a third empty: enlarge
+    assert fit_side(40, 64) == (40, True)  # reduced: smoothed
+    review.resize(1280, 800)
+    review.tabs.setCurrentWidget(review.grid)
+    grid = review.grid
+    canvas = grid.canvas
+    canvas.grab()
+    rects = [grid.cell_rect(i) for i in range(grid.page_range()[1] - grid.page_range()[0])]
+    assert all(r is not None for r in rects)
+    left, right = min(r.left() for r in rects), max(r.right() for r in rects)
+    top, bottom = min(r.top() for r in rects), max(r.bottom() for r in rects)
+    # the block of cells spans most of the pane one way, and frames are larger than 64 px
+    assert right - left >= 0.8 * canvas.width() or bottom - top >= 0.7 * canvas.height()
+    side, across, _smooth = canvas.geometry_for(canvas.width(), canvas.height())
+    assert side >= 64 and across and "left" in grid.step_text()
+    assert abs((left + right) / 2 - canvas.width() / 2) <= 8  # centred
+
+
+def test_curves_legend_hides_no_data(qtbot, review) -> None:  # type: ignore[no-untyped-def]
+    review.resize(1280, 800)
+    qtbot.waitUntil(review.is_ready, timeout=60_000)
+    review.curves.grab()
+    legend = review.curves.legend.sceneBoundingRect()
+    assert [label.text for _sample, label in review.curves.legend.items] == \
+        ["whole set (mean)", "this sequence"]
+    for plot in review.curves.plots.values():
+        assert not legend.intersects(plot.getViewBox().sceneBoundingRect())
+
+
+def test_ctrl_q_quits_from_the_review_window_and_ctrl_w_closes_it(qtbot, review) -> None:  # type: ignore[no-untyped-def]
+    from PyQt6.QtWidgets import QApplication, QWidget
+
+    assert review.quit_action.shortcut().toString() == "Ctrl+Q"
+    review.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is review)
+    qtbot.keyClick(review, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    assert not review.isVisible()  # Ctrl+W: this window only
+    other = QWidget()  # another window of the application (as the main window would be)
+    qtbot.addWidget(other)
+    other.show()
+    review.show()
+    review.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is review)
+    qtbot.keyClick(review, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert not review.isVisible() and not other.isVisible()  # Ctrl+Q: every window
+
+
+def test_view_review_grid_screenshots_the_grid_tab(qtbot, saved, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import argparse
+
+    from PIL import Image
+
+    from mnist_viewer.cli import _gui_parser
+    from mnist_viewer.ui.review import launch
+
+    args = _gui_parser().parse_args(["--screenshot", str(tmp_path / "grid.png"),
+                                      "--view", "review-grid", str(saved)])
+    tabs: list[str] = []
+    grab = launch.ReviewWindow.grab
+    monkeypatch.setattr(launch.ReviewWindow, "grab", lambda self: (  # what is on screen
+        tabs.append(self.tabs.tabText(self.tabs.currentIndex())), grab(self))[1])
+    assert isinstance(args, argparse.Namespace) and launch.run_review(args) == 0
+    assert tabs == ["Grid of sequences"]
+    with Image.open(tmp_path / "grid.png") as image:
+        assert image.size == launch.SCREENSHOT_SIZE

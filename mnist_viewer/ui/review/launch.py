@@ -35,6 +35,8 @@ def run_review(args: argparse.Namespace) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = application()
     window = ReviewWindow(predictions, sequence=int(getattr(args, "sequence", 0) or 0))
+    if getattr(args, "view", None) == "review-grid":  # the Grid of sequences tab
+        window.tabs.setCurrentWidget(window.grid)
     try:
         if getattr(args, "screenshot", None):
             return _screenshot(app, window, args)
@@ -59,9 +61,11 @@ def _screenshot(app: QApplication, window: ReviewWindow, args: argparse.Namespac
     frame = getattr(args, "frame", None)
     p = window.predictions
     window.model.set_frame(p.num_context + min(2, p.steps - 1) if not frame else int(frame))
+    shown = window.tabs.currentWidget()
     painted = window.canvas.paint_count
     window.canvas.update()
-    process_until(lambda: window.canvas.paint_count > painted, timeout=10)
+    if shown is window.canvas:
+        process_until(lambda: window.canvas.paint_count > painted, timeout=10)
     app.processEvents()
     image = window.grab()
     out.parent.mkdir(parents=True, exist_ok=True)

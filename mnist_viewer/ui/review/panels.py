@@ -33,11 +33,13 @@ class CurvesWidget(pg.GraphicsLayoutWidget):
         self.plots: dict[str, pg.PlotItem] = {}
         self.sequence_curves: dict[str, pg.PlotDataItem] = {}
         self.set_curves: dict[str, pg.PlotDataItem] = {}
+        # the legend has a row of its own above the plots, where it hides no data
+        self.legend = pg.LegendItem(colCount=2, labelTextColor="#333333")
+        self.addItem(self.legend, row=0, col=0, colspan=2)
+        self.ci.layout.setRowMaximumHeight(0, 2 * self.fontMetrics().height())
         for i, name in enumerate(METRICS):
-            plot = self.addPlot(row=i // 2, col=i % 2, title=TITLES[name])
+            plot = self.addPlot(row=1 + i // 2, col=i % 2, title=TITLES[name])
             plot.showGrid(x=True, y=True, alpha=0.3)
-            if i == 0:
-                plot.addLegend(offset=(-5, 5))
             self.set_curves[name] = plot.plot(
                 [], [], pen=pg.mkPen("#888888", width=2, style=Qt.PenStyle.DashLine),
                 name="whole set", connect="finite")
@@ -45,6 +47,9 @@ class CurvesWidget(pg.GraphicsLayoutWidget):
                 [], [], pen=pg.mkPen("#1f77b4", width=2), symbol="o", symbolSize=5,
                 symbolBrush="#1f77b4", name="this sequence", connect="finite")
             self.plots[name] = plot
+            if i == 0:
+                self.legend.addItem(self.set_curves[name], "whole set (mean)")
+                self.legend.addItem(self.sequence_curves[name], "this sequence")
 
     def set_steps(self, steps: int) -> None:
         ticks = [(k, f"t+{k}") for k in range(1, steps + 1)]
@@ -109,8 +114,17 @@ class SequenceTable(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if section == 0:
+                return "The sequence's index in the set; click to sort by it"
+            name = METRICS[section - 1]
+            better = "lower" if LOWER_IS_BETTER[name] else "higher"
+            return (f"{TITLES[name]}: the sequence's mean over the predicted steps ({better} "
+                    "is better); click to sort, worst first, again for best first")
         return None
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

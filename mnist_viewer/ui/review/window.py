@@ -16,8 +16,10 @@ from PyQt6.QtCore import QModelIndex, Qt, pyqtSignal
 from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence
 from PyQt6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFileDialog,
+    QHeaderView,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -97,9 +99,17 @@ class ReviewWindow(QMainWindow):
         self.table.setSortingEnabled(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)  # type: ignore[union-attr]
+        rows = self.table.verticalHeader()
+        assert rows is not None
+        rows.setVisible(False)
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # compact rows: more in view
+        rows.setDefaultSectionSize(self.table.fontMetrics().height() + 6)
         header = self.table.horizontalHeader()
         assert header is not None
+        # every column in view, no horizontal scrolling: the metrics share the width
+        header.setMinimumSectionSize(self.table.fontMetrics().horizontalAdvance("0000.00") + 12)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
         header.setSortIndicator(1, Qt.SortOrder.DescendingOrder)
@@ -121,7 +131,7 @@ class ReviewWindow(QMainWindow):
         bottom = QSplitter(Qt.Orientation.Horizontal, self)
         bottom.addWidget(self.curves)
         bottom.addWidget(self.table)
-        bottom.setSizes([650, 350])
+        bottom.setSizes([620, 380])
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(top)
         split.addWidget(bottom)
@@ -172,13 +182,17 @@ class ReviewWindow(QMainWindow):
         assert file_menu is not None
         for text, slot, keys in (("Export Comparison &Strip…", self.choose_strip_path, "Ctrl+S"),
                                  ("Export &Animated GIF…", self.choose_gif_path, "Ctrl+E"),
-                                 ("&Close", self.close, "Ctrl+W")):
+                                 ("&Close", self.close, "Ctrl+W"),
+                                 ("&Quit", self.quit_application, "Ctrl+Q")):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(keys))
             action.triggered.connect(lambda _=False, s=slot: s())
             file_menu.addAction(action)
             if text.startswith("Export"):
                 bar.addAction(action)
+        action.setMenuRole(QAction.MenuRole.QuitRole)
+        action.setStatusTip("Quit mnist-viewer: close this and every other window")
+        self.quit_action = action
 
     # --- state ------------------------------------------------------------------------------
     @property
@@ -287,6 +301,11 @@ class ReviewWindow(QMainWindow):
 
     def choose_gif_path(self) -> None:
         self._export("Export animated GIF", "Animated GIF (*.gif)", ".gif", self.export_gif)
+
+    def quit_application(self) -> None:
+        """Ctrl+Q: close every window of the application (each stops its work as it closes;
+        Qt quits when the last one has closed), as the main window's File › Quit does."""
+        QApplication.closeAllWindows()
 
     def closeEvent(self, event: QCloseEvent | None) -> None:
         self.model.pause()
