@@ -3,7 +3,8 @@
 Writes a truth/prediction pair of (N, 10, 64, 64) float32 ``.npy`` files (GB/2 each, written
 through ``np.lib.format.open_memmap`` a block at a time, in a temporary folder), runs
 ``python -m mnist_viewer evaluate --truth … --pred … --json`` in a subprocess and reports its
-peak resident set size (``getrusage(RUSAGE_CHILDREN).ru_maxrss``) against the 1 GB target.
+peak resident set size (its own ``VmHWM``, see ``timing.run_with_peak_rss``) against the 1 GB
+target.
 The files are deleted afterwards.
 
     python benchmarks/bench_evaluate_memory.py [GB] [DIR]
@@ -14,13 +15,13 @@ from __future__ import annotations
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from timing import run_with_peak_rss
 
 from mnist_viewer.core.generation import GeneratorConfig, generate
 from mnist_viewer.core.sources.datasets import embedded_dataset
@@ -62,16 +63,16 @@ def main() -> None:
               f"in {time.perf_counter() - t0:.0f} s")
         cmd = [sys.executable, "-m", "mnist_viewer", "evaluate", "--truth",
                str(folder / "truth.npy"), "--pred", str(folder / "pred.npy"), "--json"]
-        t0 = time.perf_counter()
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        t0, c0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak, stdout, stderr, code = run_with_peak_rss(cmd)
         wall = time.perf_counter() - t0
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if done.returncode != 0:
-            print(done.stderr)
-            raise SystemExit(done.returncode)
-        data = json.loads(done.stdout)
-        peak = usage.ru_maxrss / 1024
-        print(f"evaluate: wall {wall:.0f} s, cpu {usage.ru_utime + usage.ru_stime:.0f} s, "
+        cpu = usage.ru_utime + usage.ru_stime - c0.ru_utime - c0.ru_stime
+        if code != 0:
+            print(stderr)
+            raise SystemExit(code)
+        data = json.loads(stdout)
+        print(f"evaluate: wall {wall:.0f} s, cpu {cpu:.0f} s, "
               f"{data['num_sequences']} sequences, metrics {data['metrics']}")
         print(f"peak RSS of the evaluate process: {peak:.0f} MB (target < {TARGET_MB} MB: "
               f"{'met' if peak < TARGET_MB else 'NOT met'})")

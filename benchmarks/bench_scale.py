@@ -5,7 +5,7 @@
 * writing .npz vs the same frames as .npy (target <= 1.3x);
 * generate + save to Zarr on 1, 2 and os.cpu_count() workers (median of 3; target 2 workers
   >= 1.4x one worker on a 2-core machine);
-* memory, each job in a fresh process (peak RSS from ``os.wait4``; target < 500 MB): the
+* memory, each job in a fresh process (its own peak RSS, ``VmHWM``; target < 500 MB): the
   first frame of a 10,000,000-sequence set (time, target < 50 ms), statistics of a
   1,000,000-sequence generated set, generating 100,000 sequences to Zarr and saving them
   to .npy (``--memory-only`` runs just these).
@@ -21,14 +21,13 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from timing import best_of
+from timing import best_of, run_with_peak_rss
 
 from mnist_viewer.core import analysis
 from mnist_viewer.core.compute import Engine, cpu_count
@@ -186,13 +185,10 @@ print(f"wall {time.perf_counter() - t0:.0f} s")
 
 def peak_rss(code: str) -> tuple[float, str]:
     """Run ``code`` in a fresh interpreter: (its peak RSS in MB, its last output line)."""
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    out = proc.stdout.read() if proc.stdout else ""
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise RuntimeError(f"memory job failed ({proc.returncode}): {out}")
-    return usage.ru_maxrss / 1024, (out.strip().splitlines() or [""])[-1]
+    peak, out, err, code_ = run_with_peak_rss([sys.executable, "-c", code])
+    if code_:
+        raise RuntimeError(f"memory job failed ({code_}): {out}{err}")
+    return peak, (out.strip().splitlines() or [""])[-1]
 
 
 def bench_memory(tmp: Path, stats_num: int, frames_num: int, save_num: int) -> None:
