@@ -166,6 +166,8 @@ def _screenshot(app: QApplication, window, args: argparse.Namespace) -> int:  # 
         target: QWidget = window
         if view != "main":
             target = window.open_tool(view)
+            if view == "stats":  # at the main view's size, not clamped to an 800 px screen
+                target.resize(*SCREENSHOT_SIZE)
             ready = getattr(target, "is_ready", None)
             if callable(ready) and not process_until(
                     lambda: bool(ready()) and not window.workers.is_busy()):

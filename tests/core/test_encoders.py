@@ -661,8 +661,46 @@ def test_sequence_frames_plain_and_decorated(seqs) -> None:
     mask = ovl.caption_mask(labels)
     np.testing.assert_array_equal(got[9, -mask.shape[0] :, : mask.shape[1]],
                                   np.where(mask[..., None], 255, 0).repeat(3, -1))
-    mask = ovl.caption_mask("9")
+    mask = ovl.caption_mask(f"#4 · 9/{T}")  # 64 px: too narrow for the word "frame"
     np.testing.assert_array_equal(got[9, : mask.shape[0], : mask.shape[1], 0] == ovl.INK, mask)
+
+
+def test_single_sequence_captions_name_the_sequence_and_the_frame(seqs) -> None:
+    got = exp.sequence_frames(seqs, 7, scale=2, captions=True)
+    plain = blocky(seqs.sequence(7), 2)
+    for t in (0, 3, T - 1):
+        mask = ovl.caption_mask(f"#7 · frame {t}/{T}", 2)
+        h, w = mask.shape
+        np.testing.assert_array_equal(got[t, :h, :w] == ovl.INK, mask)
+        # nothing else along the top: the whole caption is top left
+        np.testing.assert_array_equal(got[t, :h, w:], plain[t, :h, w:])
+
+
+def test_grid_cells_and_single_sequences_share_one_caption_wording(seqs) -> None:
+    page = exp.grid_frames(seqs, 2, 2, scale=2, captions=True, gap=1)
+    single = exp.sequence_frames(seqs, 3, scale=2, captions=True)
+    cell = page[:, 130:, 130:]  # sequence 3: bottom right, after 128 px and a 2 px gap
+    mask = ovl.caption_mask(f"#3 · frame 5/{T}", 2)
+    np.testing.assert_array_equal(cell[5, : mask.shape[0], : mask.shape[1]] == ovl.INK, mask)
+    np.testing.assert_array_equal(cell, single)
+
+
+def test_captions_shorten_to_fit_the_frame_and_always_say_which_sequence() -> None:
+    for index, width, scale in ((7, 64, 1), (42, 64, 1), (9999, 64, 1), (7, 128, 2),
+                                (123, 192, 3), (5, 28, 1)):
+        left, right = ovl.frame_captions(index, T, width, scale)
+        assert len(left) == T and (right is None or len(right) == T)
+        texts = left if right is None else [f"{a} {b}" for a, b in zip(left, right, strict=True)]
+        assert all(f"#{index}" in text and str(t) in text for t, text in enumerate(texts))
+        if (index, width) != (5, 28):  # 28 px holds neither wording: the shortest is used
+            used = [ovl.caption_mask(a, scale).shape[1]
+                    + (0 if right is None else ovl.caption_mask(right[t], scale).shape[1])
+                    for t, a in enumerate(left)]
+            assert max(used) <= width, (index, width, scale)
+    assert ovl.frame_captions(7, T, 128, 2) == ([f"#7 · frame {t}/{T}" for t in range(T)], None)
+    assert ovl.frame_captions(42, T, 64, 1) == ([f"{t}/{T}" for t in range(T)], ["#42"] * T)
+    # a grid page uses its widest index's wording for every cell
+    assert ovl.frame_captions(7, T, 64, 1, widest=42)[1] == ["#7"] * T
 
 
 def test_grid_frames_are_the_upscaled_tiling(seqs) -> None:

@@ -175,7 +175,7 @@ def test_captions_and_boxes_change_only_overlay_pixels(tmp_path, seq_file, sourc
             ring[y0 : y1 + 2, x0 : x1 + 2] = True
             ring[y0 + 1 : y1 + 1, x0 + 1 : x1 + 1] = False
             ring = ring[1:-1, 1:-1]
-            ring[:12, :12] = ring[-12:, :30] = False  # frame number and "a b" labels
+            ring[:12, :] = ring[-12:, :30] = False  # "#2 · 9/20" and "a b" labels
             rings.append(ring)
         for d, ring in enumerate(rings):
             own = ring & ~np.any(rings[d + 1 :], axis=0) if d + 1 < len(rings) else ring

@@ -105,3 +105,36 @@ def test_navigation_keys_in_a_field_edit_the_field(qtbot, window) -> None:
     qtbot.keyClick(panel.motion, Qt.Key.Key_End)  # a combo box keeps no playback key
     assert panel.motion.currentIndex() == choice
     assert (model.sequence_index, model.frame_index) == (6, 9)
+
+
+def test_a_file_shown_is_named_with_its_recorded_settings(qtbot, window, wait_idle,
+                                                           tmp_path) -> None:
+    import numpy as np
+
+    from mnist_viewer.core.files import save_sequences
+    from mnist_viewer.core.generation import generate
+
+    config = GeneratorConfig(num_sequences=3, frames=5, seed=42, motion="reflect")
+    path = tmp_path / "made.npz"
+    save_sequences(path, generate(config, embedded_dataset("train")))
+    panel = window.panel
+    window.open_path(str(path))
+    wait_idle(window)
+    note = panel.file_note.text()
+    assert panel.file_note.isVisible() and "made.npz" in note
+    for part in ("3 sequences", "5 frames", "motion reflect", "seed 42", "apply to Generate"):
+        assert part in note, note
+    assert panel.generator_box.title() == "Settings for a new set"
+    assert panel.size_label.text().startswith("New set:")
+    # a file that records nothing says so
+    bare = tmp_path / "bare.npy"
+    np.save(bare, np.zeros((4, 2, 64, 64), np.uint8))  # (T, N, H, W) like mnist_test_seq
+    window.open_path(str(bare))
+    qtbot.waitUntil(lambda: "bare.npy" in panel.file_note.text(), timeout=20_000)
+    assert "records no generator settings" in panel.file_note.text()
+    # a generated set: the fields are its settings, no note
+    window.set_content(ct.generated(GeneratorConfig(num_sequences=2, frames=3, seed=1),
+                                    embedded_dataset("train")))
+    assert not panel.file_note.isVisible()
+    assert panel.generator_box.title() == "Settings"
+    assert panel.size_label.text().startswith("Size:")

@@ -258,6 +258,7 @@ def test_stats_screenshot(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "mnist_viewer", "--screenshot", str(out),
                              "--view", "stats"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+    assert Image.open(out).size == (1100, 720)  # the main view's size, not the 800 px screen
     rgb = np.asarray(Image.open(out).convert("RGB")).astype(np.int16)
     red = (rgb[..., 0] > 150) & (rgb[..., 2] < 110)  # the diverging map's positive side
     blue = (rgb[..., 2] > 150) & (rgb[..., 0] < 110)  # and its negative side

@@ -20,7 +20,7 @@ from .colormaps import colormap as colormap_table
 from .encoders import check_export_target, export_format, export_frames
 from .frames import check_output_size
 from .mosaic import GAP_FILL, mosaic
-from .overlays import decorate, decorated_is_rgb, labels_text
+from .overlays import decorate, decorated_is_rgb, frame_captions, labels_text
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class ExportOptions:
     loop: bool = True  # GIF: loop forever, or play once
     colormap: str | None = None  # None or "grey": greyscale; see colormaps.COLORMAPS
     codec: str = "mjpg"  # AVI: "mjpg" or "ffv1" (lossless)
-    captions: bool = False  # frame number, sequence index and labels burned in
+    captions: bool = False  # sequence index, frame number and labels burned in (frame_captions)
     boxes: bool = False  # ground-truth boxes burned in (when the set has ground truth)
     gap: int = 1  # grid separators, in source pixels
     sheet_cols: int | None = None  # PNG sheets: frames per row
@@ -57,8 +57,9 @@ def sequence_frames(
     boxes: bool = False,
     colormap: str | None = None,
 ) -> np.ndarray:
-    """Frames of one sequence, upscaled, with the frame number (top left) and labels (bottom
-    left) as captions and the ground-truth boxes, when asked for and known.
+    """Frames of one sequence, upscaled, with the sequence and frame number (top, e.g.
+    "#7 · frame 3/20", see :func:`.overlays.frame_captions`) and labels (bottom left) as
+    captions and the ground-truth boxes, when asked for and known.
 
     Greyscale (T, H, W) uint8, or RGB (T, H, W, 3) with boxes or captions over a colour map
     (see :func:`.overlays.decorate`)."""
@@ -73,14 +74,18 @@ def _decorated(
     captions: bool,
     boxes: bool,
     colormap: str | None,
-    top_right: str | None = None,
+    widest: int | None = None,
 ) -> np.ndarray:
-    """Sequence ``index``'s frames upscaled, with frame numbers, labels and boxes as asked."""
+    """Sequence ``index``'s frames upscaled, with its index and frame numbers
+    (:func:`.overlays.frame_captions`, the wording judged for sequence ``widest``), labels and
+    boxes as asked."""
     gt = seqs.ground_truth
+    top_left, top_right = (frame_captions(index, len(frames), frames.shape[2] * scale, scale,
+                                          widest) if captions else (None, None))
     return decorate(
         frames,
         scale=scale,
-        top_left=[str(k) for k in range(len(frames))] if captions else None,
+        top_left=top_left,
         top_right=top_right,
         bottom_left=labels_text(gt.labels[index]) if captions and gt is not None else None,
         boxes=gt.boxes[index] if boxes and gt is not None else None,
@@ -108,7 +113,7 @@ def grid_frames(
 ) -> np.ndarray:
     """(T, Hm, Wm): sequences page*rows*cols onwards tiled rows×cols over their T frames.
 
-    Each cell is decorated like :func:`sequence_frames` (plus its sequence index, top right);
+    Each cell is decorated like :func:`sequence_frames` (one caption wording for the page);
     the separators are ``gap * scale`` pixels, so without overlays this is the upscaled mosaic.
     RGB (T, Hm, Wm, 3) when the cells are (boxes, or captions over a colour map), the
     separators then ``fill`` mapped through the colour map.
@@ -124,7 +129,7 @@ def grid_frames(
     cells = np.empty(shape + ((3,) if rgb else ()), np.uint8)
     for k, index in enumerate(range(start, stop)):
         cells[k] = _decorated(seqs, index, chunk[k], scale, captions, boxes, colormap,
-                              top_right=f"#{index}" if captions else None)
+                              widest=stop - 1)
     if not rgb:
         return mosaic(cells, rows, cols, gap * scale, fill)
     fills = colormap_table(colormap or "grey")[fill]

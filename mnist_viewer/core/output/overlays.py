@@ -53,8 +53,9 @@ def _font(scale: int) -> Any:
 
 @cache
 def _ink_rows(scale: int) -> tuple[int, int]:
-    """The rows (top, bottom exclusive) that digits and '#' use in the font, at the origin."""
-    mask = _render("#0123456789", scale)
+    """The rows (top, bottom exclusive) that digits, '#', '/' and the letters of
+    :data:`CAPTION_FORMS` use in the font, at the origin."""
+    mask = _render("#0123456789/frame", scale)
     rows = np.flatnonzero(mask.any(axis=1))
     return int(rows[0]), int(rows[-1]) + 1
 
@@ -75,7 +76,8 @@ def _render(text: str, scale: int) -> np.ndarray:
 
 @cache
 def _caption(text: str, scale: int) -> np.ndarray:
-    """The caption box: the text's ink columns, the font's digit rows, a margin of ``scale``."""
+    """The caption box: the text's ink columns, the rows of :func:`_ink_rows`, a margin of
+    ``scale``."""
     drawn = _render(text, scale)
     top, bottom = _ink_rows(scale)
     cols = np.flatnonzero(drawn.any(axis=0))
@@ -91,7 +93,7 @@ def _caption(text: str, scale: int) -> np.ndarray:
 def caption_mask(text: str, scale: int = 1) -> np.ndarray:
     """Bool (h, w) mask of ``text`` as burned in at ``scale``: True where the ink goes, the
     rest of the (h, w) box is black. The box spans the text's ink horizontally and the font's
-    digit height vertically, plus a ``scale``-pixel margin all round."""
+    caption height (:func:`_ink_rows`) vertically, plus a ``scale``-pixel margin all round."""
     return _caption(text, check_scale(scale)).copy()
 
 
@@ -195,6 +197,51 @@ def decorate(
             for k in range(t):
                 burn_text(out[k], per_frame[k], corner, scale)
     return out
+
+
+CAPTION_FORMS: tuple[tuple[str, str | None], ...] = (
+    ("#{i} · frame {t}/{n}", None),
+    ("#{i} · {t}/{n}", None),
+    ("{t}/{n}", "#{i}"),
+    ("{t}", "#{i}"),
+)
+"""The wordings of a sequence's frame captions, longest first, as (top left, top right)
+format strings of the sequence index ``i``, the frame index ``t`` (from 0, like the viewer
+and ``--frame``) and the number of frames ``n``; :func:`frame_captions` takes the first that
+fits."""
+
+
+@cache
+def _caption_form(widest: int, num_frames: int, width: int, scale: int) -> int:
+    """Index in :data:`CAPTION_FORMS` of the first wording whose corners fit side by side in
+    ``width`` pixels for sequence ``widest`` at every frame (the last form if none does)."""
+    for k, (left, right) in enumerate(CAPTION_FORMS):
+        if all(_caption(left.format(i=widest, t=t, n=num_frames), scale).shape[1]
+               + (0 if right is None else
+                  _caption(right.format(i=widest, t=t, n=num_frames), scale).shape[1])
+               <= width for t in range(num_frames)):
+            return k
+    return len(CAPTION_FORMS) - 1
+
+
+def frame_captions(
+    index: int, num_frames: int, width: int, scale: int = 1, widest: int | None = None,
+) -> tuple[list[str], list[str] | None]:
+    """The captions naming sequence ``index`` and each of its ``num_frames`` frames, for frames
+    ``width`` output pixels wide burned in at ``scale``: (top left, top right or None), one
+    string per frame, e.g. ``["#7 · frame 0/20", ...]`` and None.
+
+    The wording is the first of :data:`CAPTION_FORMS` that fits (``"#7 · frame 3/20"``, then
+    ``"#7 · 3/20"``, then the frame top left and ``"#7"`` top right), judged for sequence
+    ``widest`` (default ``index``; a grid page passes its largest index so that every cell
+    uses one wording). Used for single sequences and grid cells alike."""
+    scale = check_scale(scale)
+    form = _caption_form(index if widest is None else max(widest, index), num_frames,
+                         int(width), scale)
+    left, right = CAPTION_FORMS[form]
+    tl = [left.format(i=index, t=t, n=num_frames) for t in range(num_frames)]
+    return tl, (None if right is None else
+                [right.format(i=index, t=t, n=num_frames) for t in range(num_frames)])
 
 
 def labels_text(labels: np.ndarray) -> str:

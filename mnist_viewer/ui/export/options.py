@@ -192,7 +192,7 @@ class OptionsBox(QGroupBox):
         for name in COLORMAPS:
             self.colormap_combo.addItem(name.capitalize(), name)
         self.loop_check = QCheckBox("Loop forever (unchecked: play once)")
-        self.captions_check = QCheckBox("Captions: frame numbers and labels")
+        self.captions_check = QCheckBox("Captions: sequence and frame numbers, labels")
         self.boxes_check = QCheckBox("Ground-truth boxes")
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)

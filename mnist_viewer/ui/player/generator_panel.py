@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import QRegularExpression, Qt, pyqtSignal
@@ -72,6 +73,19 @@ SOURCE_TIPS = {
 }
 SPLIT_TIPS = {"train": "Train: the 60,000 training digits (the embedded subset: fewer)",
               "test": "Test: the 10,000 test digits (the embedded subset: fewer)"}
+
+
+def recorded_settings(config: dict[str, Any] | None) -> str:
+    """The generator settings a file records (``SequenceSet.config``), for people:
+    "40 sequences, 20 frames, 64 px, 2 digits, motion original, seed 3"; "" for none."""
+    config = config or {}
+    digits = config.get("digits")
+    if isinstance(digits, (list, tuple)) and len(digits) == 2:
+        digits = digits[0] if digits[0] == digits[1] else f"{digits[0]}–{digits[1]}"
+    parts = [(config.get("num_sequences"), "{} sequences"), (config.get("frames"), "{} frames"),
+             (config.get("canvas_size"), "{} px"), (digits, "{} digits"),
+             (config.get("motion"), "motion {}"), (config.get("seed"), "seed {}")]
+    return ", ".join(form.format(value) for value, form in parts if value is not None)
 
 
 class PathEdit(QLineEdit):
@@ -183,6 +197,11 @@ class GeneratorPanel(QWidget):
         self.last_seed = ElidedLabel()  # never widens the panel (the tooltip has it all)
         self.last_seed.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.last_seed.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.file_note = QLabel()  # a file is shown: what it records; the settings are new
+        self.file_note.setWordWrap(True)
+        self.file_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.file_note.setMinimumWidth(120)
+        self.file_note.hide()
         self.size_label = QLabel()  # the set's size on disk and in memory, before generating
         self.size_label.setWordWrap(True)
         # never widens the panel: it wraps to the width the panel has
@@ -232,6 +251,7 @@ class GeneratorPanel(QWidget):
         form.addRow(self.last_seed)  # both columns: room for a 19-digit seed
         layout = QVBoxLayout(self)
         layout.addWidget(show)
+        layout.addWidget(self.file_note)
         layout.addWidget(self.generator_box)
         layout.addWidget(self.size_label)  # full width: a wrapped label gets its height here
         layout.addWidget(self.generate_button)
@@ -242,6 +262,7 @@ class GeneratorPanel(QWidget):
             spin.valueChanged.connect(self._update_size)
         self.mode.currentIndexChanged.connect(self._update_size)
         self.source.currentIndexChanged.connect(self._update_enabled)
+        self.file_shown = False  # a file is shown, not a set made with these settings
         self._update_enabled()
         self._update_size()
 
@@ -298,6 +319,24 @@ class GeneratorPanel(QWidget):
         self._last_seed = "" if seed is None else str(seed)
         self.last_seed.setText("" if seed is None else f"shown: seed {seed}")
         self.reuse_seed.setEnabled(seed is not None)
+
+    def show_file(self, path: str | None, config: dict[str, Any] | None = None) -> None:
+        """Say that the set shown is the file ``path`` (None: a generated set or the digits),
+        with the generator settings it records (its ``SequenceSet.config``), and that the
+        fields below make a new set with Generate (they are left as the user set them)."""
+        self.file_shown = path is not None
+        self.generator_box.setTitle("Settings for a new set" if path else "Settings")
+        self.file_note.setVisible(path is not None)
+        self._update_size()
+        if path is None:
+            return
+        name = Path(path).name or path
+        recorded = recorded_settings(config)
+        self.file_note.setText(
+            f"Showing {name}" + (f", made with: {recorded}." if recorded else
+                                 " (it records no generator settings).")
+            + " The settings below apply to Generate.")
+        self.file_note.setToolTip(path)
 
     def state(self) -> dict[str, Any]:
         """Everything the panel shows, for the settings."""
@@ -396,7 +435,8 @@ class GeneratorPanel(QWidget):
         try:
             config = self.config()
             size = set_size(config)
-            text = (f"Size: {human(size.file_bytes)} as a file,\nup to "
+            text = (f"{'New set' if self.file_shown else 'Size'}: {human(size.file_bytes)} "
+                    f"as a file,\nup to "
                     f"{human(size.memory_bytes)} in memory")
             check_set_fits(config)
         except DataError as exc:

@@ -231,6 +231,7 @@ class MainWindow(QMainWindow):
             content.note, content.path is not None and content.swap_layout is not None)
         config = content.seqset.config or {}
         self.panel.show_seed(None if content.is_stream else config.get("seed"))  # files too
+        self.panel.show_file(content.path if content.mode == "file" else None, config)
         self._update_enabled()
         self._update_caption()
         self.content_changed.emit(content)
