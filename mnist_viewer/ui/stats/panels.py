@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QEvent, QObject, Qt
+from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...core import analysis
@@ -114,27 +114,6 @@ class ImageWithBar:
         return None if self.image.image is None else np.asarray(self.image.image)
 
 
-IMAGE_EXTRA = (140, 80)  # px around an image plot's picture: axis and colour bar; title, axis
-
-
-def image_columns(count: int, width: float, height: float, min_width: float,
-                  extra: tuple[float, float] = IMAGE_EXTRA) -> int:
-    """How many columns to lay ``count`` square image plots out in, in a ``width`` × ``height``
-    px area: the number (1..count) that shows the pictures largest, among those whose columns
-    are each at least ``min_width`` px (the widest plot's minimum) so that no plot is cut off;
-    1 when even that does not fit. ``extra`` is what each plot needs beside its picture
-    (horizontally, vertically)."""
-    best, best_side = 1, -math.inf
-    for cols in range(1, count + 1):
-        if cols > 1 and width / cols < min_width:
-            break
-        rows = math.ceil(count / cols)
-        side = min(width / cols - extra[0], height / rows - extra[1])
-        if side > best_side + 0.5:  # fewer columns unless clearly larger
-            best, best_side = cols, side
-    return best
-
-
 def _plot_widget() -> pg.GraphicsLayoutWidget:
     widget = pg.GraphicsLayoutWidget()
     apply_theme(widget)
@@ -173,8 +152,6 @@ class DiffPanel(QWidget):
                                      True, 0, 2, quantity="mean Δ (grey levels)")
             self.graphics.setToolTip(SEQUENCE_TELESCOPES)
         apply_theme(self.graphics)
-        self.columns = len(self.images())  # as laid out above: one row
-        self.graphics.installEventFilter(self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
         layout.addWidget(self.summary)
@@ -185,31 +162,6 @@ class DiffPanel(QWidget):
     def images(self) -> list[ImageWithBar]:
         """The image plots shown, left to right."""
         return [self.abs_mean, self.std] + ([self.mean] if self.mean is not None else [])
-
-    def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:
-        if watched is self.graphics and event is not None \
-                and event.type() == QEvent.Type.Resize:
-            self.reflow()
-        return False
-
-    def reflow(self) -> None:
-        """Lay the image plots out in the columns that fit the plot area and show them largest
-        (:func:`image_columns`): one row when wide, else 2 + 1, else a column; the last plot
-        of an odd row spans the row, centred."""
-        plots = [image.plot for image in self.images()]
-        minimum = max(p.effectiveSizeHint(Qt.SizeHint.MinimumSize).width() for p in plots)
-        cols = image_columns(len(plots), self.graphics.width(), self.graphics.height(),
-                             minimum)
-        if cols == self.columns:
-            return
-        self.columns = cols
-        ci = self.graphics.ci
-        for plot in plots:
-            ci.removeItem(plot)
-        for k, plot in enumerate(plots):
-            row, col = divmod(k, cols)
-            last = k == len(plots) - 1
-            ci.addItem(plot, row=row, col=col, colspan=cols - col if last else 1)
 
     def set_stats(self, stats: analysis.FrameDiffStats | None, what: str = "") -> None:
         """Show ``stats`` of ``what`` (e.g. "sequence 3"); None clears."""
