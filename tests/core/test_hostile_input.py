@@ -69,3 +69,26 @@ def test_two_members_of_one_name_are_refused(tmp_path, capsys) -> None:
     assert main(["stats", str(path), "--quiet"]) == 2
     err = _lines(capsys.readouterr().err)
     assert len(err) == 1 and str(path) in err[0] and "holds two members named frames.npy" in err[0]
+
+
+def test_an_absurd_velocity_gives_sane_statistics_without_warnings(tmp_path, capsys,
+                                                                   mnist_dir) -> None:
+    import warnings
+
+    from mnist_viewer.core.generation import GeneratorConfig, generate
+    from mnist_viewer.core.sources.datasets import load_dataset
+
+    seqset = generate(GeneratorConfig(num_sequences=2, seed=5), load_dataset(mnist_dir, "test"))
+    gt = seqset.ground_truth
+    velocity = np.array(gt.velocity, np.float64)
+    velocity[0, 0, 0] = 1e308
+    path = tmp_path / "set.npz"
+    np.savez(path, frames=seqset.chunk(0, 2), labels=gt.labels, digit_index=gt.digit_index,
+             positions=gt.positions, start=gt.start, velocity=velocity, boxes=gt.boxes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert main(["stats", str(path), "--json", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "Warning" not in captured.err
+    speed = json.loads(captured.out)["mean_continuous_speed_px"]
+    assert speed is not None and 0 < speed < 100
