@@ -54,6 +54,31 @@ def test_info_says_the_crc_was_checked(tmp_path, capsys) -> None:
     assert json.loads(capsys.readouterr().out)["crc_checked"] is True
 
 
+def _idx(path, array: np.ndarray, code: int) -> None:
+    head = b"\x00\x00" + bytes([code, array.ndim])
+    path.write_bytes(head + b"".join(d.to_bytes(4, "big") for d in array.shape)
+                     + array.astype(array.dtype.newbyteorder(">")).tobytes())
+
+
+def test_float_idx_images_without_labels_are_refused_naming_them(tmp_path, capsys) -> None:
+    images = tmp_path / "train-images-idx3-ubyte"
+    _idx(images, np.zeros((3, 28, 28), np.float32), 0x0D)
+    assert main(["generate", "--data", str(tmp_path), "--out", str(tmp_path / "g.npz"),
+                 "--num", "2", "--quiet"]) == 2
+    err = _lines(capsys.readouterr().err)
+    assert len(err) == 1 and str(images) in err[0] and "uint8" in err[0]
+    assert "g.npz" not in err[0]
+
+
+def test_bad_labels_are_blamed_on_the_labels_file(tmp_path, capsys) -> None:
+    _idx(tmp_path / "train-images-idx3-ubyte", np.zeros((3, 28, 28), np.uint8), 0x08)
+    labels = tmp_path / "train-labels-idx1-ubyte"
+    _idx(labels, np.full(3, 1000, np.int32), 0x0C)
+    assert main(["info", str(tmp_path)]) == 2
+    err = _lines(capsys.readouterr().err)
+    assert len(err) == 1 and str(labels) in err[0] and "labels must be uint8" in err[0]
+
+
 def test_two_members_of_one_name_are_refused(tmp_path, capsys) -> None:
     import io
     import warnings
@@ -92,3 +117,31 @@ def test_an_absurd_velocity_gives_sane_statistics_without_warnings(tmp_path, cap
     assert "Warning" not in captured.err
     speed = json.loads(captured.out)["mean_continuous_speed_px"]
     assert speed is not None and 0 < speed < 100
+
+
+def test_a_name_too_long_is_reported_on_the_users_path(tmp_path, capsys) -> None:
+    path = tmp_path / ("x" * 300 + ".npy")
+    assert main(["info", str(path)]) == 2
+    err = _lines(capsys.readouterr().err)
+    assert len(err) == 1 and "zarr.json" not in err[0] and str(path) in err[0]
+    assert "too long" in err[0]
+
+
+def test_a_symbolic_link_loop_is_called_one(tmp_path, capsys) -> None:
+    (tmp_path / "a.npy").symlink_to(tmp_path / "b.npy")
+    (tmp_path / "b.npy").symlink_to(tmp_path / "a.npy")
+    assert main(["info", str(tmp_path / "a.npy")]) == 2
+    err = _lines(capsys.readouterr().err)
+    assert len(err) == 1 and "symbolic link loop" in err[0]
+
+
+def test_a_huge_dimension_is_shortened_in_the_error(tmp_path, capsys) -> None:
+    header = b"{'descr': '|u1', 'fortran_order': False, 'shape': (" + b"9" * 400 + b", 3), }"
+    header += b" " * (63 - (10 + len(header)) % 64) + b"\n"
+    path = tmp_path / "big.npy"
+    path.write_bytes(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header
+                     + bytes(100))
+    assert main(["info", str(path)]) == 2
+    err = _lines(capsys.readouterr().err)
+    assert len(err) == 1 and str(path) in err[0] and "9" * 30 not in err[0]
+    assert "400 digits" in err[0]
