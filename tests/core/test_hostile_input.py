@@ -119,6 +119,14 @@ def test_an_absurd_velocity_gives_sane_statistics_without_warnings(tmp_path, cap
     assert speed is not None and 0 < speed < 100
 
 
+def test_control_characters_in_a_file_name_stay_on_one_line(tmp_path, capsys) -> None:
+    path = tmp_path / "new\nline\x1b.npy"
+    np.save(path, np.full((2, 3, 4, 4), np.nan))
+    assert main(["info", str(path)]) == 2
+    err = _lines(capsys.readouterr().err)
+    assert len(err) == 1 and "new\\nline\\x1b.npy" in err[0]
+
+
 def test_a_name_too_long_is_reported_on_the_users_path(tmp_path, capsys) -> None:
     path = tmp_path / ("x" * 300 + ".npy")
     assert main(["info", str(path)]) == 2
