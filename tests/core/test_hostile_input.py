@@ -119,6 +119,22 @@ def test_an_absurd_velocity_gives_sane_statistics_without_warnings(tmp_path, cap
     assert speed is not None and 0 < speed < 100
 
 
+def test_a_stopped_zarr_generate_says_its_partial_store_is_kept(tmp_path) -> None:
+    import argparse
+
+    from mnist_viewer.cli import stopped_line
+
+    out = tmp_path / "z.zarr"
+    args = argparse.Namespace(command="generate", out=str(out))
+    assert stopped_line(args, "terminated (SIGTERM)").endswith("no partial file is left")
+    (tmp_path / ".z.zarr.part").mkdir()
+    line = stopped_line(args, "terminated (SIGTERM)")
+    assert line == f"{out}: terminated (SIGTERM); the partial store .z.zarr.part is kept for " \
+                   "--resume"
+    npz = argparse.Namespace(command="generate", out=str(tmp_path / "g.npz"))
+    assert stopped_line(npz, "interrupted").endswith("no partial file is left")
+
+
 def test_control_characters_in_a_file_name_stay_on_one_line(tmp_path, capsys) -> None:
     path = tmp_path / "new\nline\x1b.npy"
     np.save(path, np.full((2, 3, 4, 4), np.nan))
