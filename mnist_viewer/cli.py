@@ -128,6 +128,19 @@ def _target(args: argparse.Namespace) -> str:
                or getattr(args, "path", None) or args.command)
 
 
+def stopped_line(args: argparse.Namespace, how: str) -> str:
+    """The line a stopped command prints (``how``: "terminated (SIGTERM)", "interrupted"):
+    what is left of its output. A Zarr store's partial folder ``.NAME.part`` is kept for
+    ``generate --resume`` (README 'Zarr stores'); anything else leaves nothing behind."""
+    out = getattr(args, "out", None)
+    if out and "://" not in str(out):
+        final = Path(str(out).rstrip("/")).expanduser()
+        partial = final.with_name(f".{final.name}.part")
+        if final.name.lower().endswith(".zarr") and partial.is_dir():
+            return f"{_target(args)}: {how}; the partial store {partial.name} is kept for --resume"
+    return f"{_target(args)}: {how}; no partial file is left"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``mnist-viewer`` and ``python -m mnist_viewer``; returns the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -162,10 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except Cancelled:
             return _fail("cancelled")
         except Terminated:
-            _fail(f"{_target(args)}: terminated (SIGTERM); no partial file is left")
+            _fail(stopped_line(args, "terminated (SIGTERM)"))
             return 128 + signal.SIGTERM
         except KeyboardInterrupt:
-            _fail(f"{_target(args)}: interrupted; no partial file is left")
+            _fail(stopped_line(args, "interrupted"))
             return 128 + signal.SIGINT
         except Exception as exc:  # the last net: one line, never a traceback
             return _unexpected(args, exc)

@@ -17,6 +17,7 @@ from typing import Any
 from ..core.analysis.metrics import METRICS, FrameMetrics, evaluate, json_number
 from ..core.errors import DataError
 from ..core.files.predictions import PredictionSet, open_pair, open_predictions
+from ..core.files.stored import verify_file
 from .inputs import add_layout_option
 
 
@@ -39,7 +40,11 @@ def open_from_args(args: argparse.Namespace) -> PredictionSet:
     if pair:
         if args.truth is None or args.pred is None:
             raise DataError(args.truth or args.pred, "--truth and --pred go together")
-        return open_pair(args.truth, args.pred, args.inputs, args.layout)
+        pair_set = open_pair(args.truth, args.pred, args.inputs, args.layout)
+        for path in (args.truth, args.pred, args.inputs):
+            if path is not None:
+                verify_file(path)  # every frame is compared: a damaged member must not pass
+        return pair_set
     if not args.path:
         raise DataError(None, "give a predictions folder, or --truth FILE --pred FILE")
     if args.inputs:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..core.containers import check_exists
 from ..core.errors import DataError
 from ..core.generation import GeneratorConfig
 from ..core.output import encoders, export
@@ -160,8 +161,7 @@ def run(args: argparse.Namespace) -> int:
     for target in targets:  # so do folders, FIFOs and devices as targets
         encoders.check_export_target(target, directory=kind == "frames")
     path = Path(args.input)
-    if not path.exists():
-        raise DataError(path, "no such file or directory")
+    check_exists(path)  # no such file, a symbolic link loop, a name too long
     options = export.ExportOptions(
         fps=args.fps, scale=args.scale, loop=args.loop, colormap=args.colormap,
         codec="ffv1" if args.lossless else "mjpg", captions=args.captions, boxes=args.boxes,

@@ -81,11 +81,14 @@ def open_input(
     grid animations (see ``--key``, ``--split-grid``).
     """
     from ..core import files as sequence_files
+    from ..core.files.stored import verify_file
     from ..core.generation import GeneratorConfig, generate
     from ..core.sources.datasets import CLI_REMEDY, load_dataset
 
     if is_sequence_input(path, layout):
-        return sequence_files.open_sequences(path, layout, key=key, grid=grid)
+        seqset = sequence_files.open_sequences(path, layout, key=key, grid=grid)
+        verify_file(path)  # the whole set is read: a damaged stored member must not pass
+        return seqset
     try:
         dataset = load_dataset(path, split, CLI_REMEDY)
     except DataError as exc:

@@ -11,7 +11,8 @@ class DataError(ValueError):
     def __init__(self, path: str | PathLike[str] | None, problem: str) -> None:
         self.path = None if path is None else str(path)
         self.problem = " ".join(str(problem).split())
-        super().__init__(self.problem if self.path is None else f"{self.path}: {self.problem}")
+        super().__init__(self.problem if self.path is None
+                         else f"{printable(self.path)}: {self.problem}")
 
     def __reduce__(self) -> tuple[type[DataError], tuple[str | None, str]]:
         # pickled as (path, problem), so it crosses to and from Dask worker processes intact
@@ -20,3 +21,9 @@ class DataError(ValueError):
 
 class Cancelled(Exception):
     """A long job was cancelled through its ``cancel`` callback."""
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters (newline, tab, escape, undecodable bytes...)
+    written as Python escapes (``\\n``), so that a file name cannot break a one-line message."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -180,10 +180,14 @@ def motion(
     step_direction = _angle(dy, dx)
     sy, sx = velocity_scale(canvas, patch, step)
     vel = np.asarray(gt.velocity, np.float64)
-    vy, vx = vel[..., 0] * sy, vel[..., 1] * sx
-    speed = np.hypot(vy, vx)
+    with np.errstate(over="ignore", invalid="ignore"):  # a forged 1e308 velocity: inf, below
+        vy, vx = vel[..., 0] * sy, vel[..., 1] * sx
+        speed = np.hypot(vy, vx)
     direction = _angle(vy, vx)
     unused = ~valid[:, None, :]
+    absurd = ~np.isfinite(speed)  # not a speed at all: unknown (NaN), left out of every mean
+    speed[absurd] = np.nan
+    direction[absurd] = np.nan
     for array in (step_speed, step_direction, speed, direction):
         array[np.broadcast_to(unused, array.shape)] = np.nan
     return Motion(step_speed, step_direction, speed, direction)

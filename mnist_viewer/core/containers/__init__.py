@@ -30,10 +30,12 @@ from .limits import (
     ZIP_METHODS,
     available_memory,
     check_disk,
+    check_exists,
     check_memory,
     check_ratio,
     check_regular_file,
     human,
+    short_numbers,
 )
 from .npy_headers import NpyHeader, parse_header_dict, read_npy_file, read_npy_header
 from .zip_members import (
@@ -67,6 +69,7 @@ __all__ = [
     "array_from_bytes",
     "available_memory",
     "check_disk",
+    "check_exists",
     "check_member",
     "check_memory",
     "check_ratio",
@@ -81,6 +84,7 @@ __all__ = [
     "read_member_header",
     "read_npy_file",
     "read_npy_header",
+    "short_numbers",
     "temporary_folder",
     "verify_crc",
 ]

@@ -4,7 +4,9 @@ space, compression ratio and file kind that go with them.
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import shutil
 import stat
 import zipfile
@@ -123,13 +125,37 @@ def check_regular_file(path: str | os.PathLike[str]) -> int:
         st = os.stat(path)
     except FileNotFoundError:
         raise DataError(path, "no such file") from None
-    except PermissionError:
-        raise DataError(path, "permission denied") from None
     except OSError as exc:
-        raise DataError(path, exc.strerror or str(exc)) from None
+        raise DataError(path, stat_problem(exc)) from None
     if stat.S_ISDIR(st.st_mode):
         raise DataError(path, "is a folder, not a file")
     if not stat.S_ISREG(st.st_mode):
         raise DataError(path, "is not a regular file (a FIFO, device or socket); refusing to "
                               "read it")
     return st.st_size
+
+
+def check_exists(path: str | os.PathLike[str]) -> None:
+    """DataError naming ``path`` if nothing can be found there, saying why: no such file or
+    directory, a symbolic link loop, a name too long, permission denied."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        raise DataError(path, stat_problem(exc)) from None
+
+
+def stat_problem(exc: OSError) -> str:
+    """Why ``os.stat`` failed, in the words the errors use (errno, POSIX)."""
+    if exc.errno == errno.ENOENT:
+        return "no such file or directory"
+    if exc.errno == errno.ELOOP:
+        return "is a symbolic link loop"
+    if exc.errno == errno.EACCES:
+        return "permission denied"
+    return exc.strerror or str(exc)
+
+
+def short_numbers(text: str) -> str:
+    """``text`` with every number of more than 20 digits shortened to its first digits and its
+    length (a forged header's 400-digit dimension would fill the screen)."""
+    return re.sub(r"\d{21,}", lambda m: f"{m.group()[:6]}…({len(m.group())} digits)", text)

@@ -18,7 +18,14 @@ from typing import IO
 import numpy as np
 
 from ..errors import DataError
-from .limits import _ALLOWED_KINDS, MAX_DIM, MAX_NDIM, MAX_NPY_HEADER, check_regular_file
+from .limits import (
+    _ALLOWED_KINDS,
+    MAX_DIM,
+    MAX_NDIM,
+    MAX_NPY_HEADER,
+    check_regular_file,
+    short_numbers,
+)
 
 # ----------------------------------------------------------------------------------- .npy
 
@@ -157,7 +164,7 @@ def read_npy_header(fp: IO[bytes], where: str | os.PathLike[str]) -> NpyHeader:
     shape: tuple[int, ...] = tuple(fields["shape"])  # type: ignore[arg-type]
     if any(d < 0 or d > MAX_DIM for d in shape) or \
             math.prod(d for d in shape if d) * dtype.itemsize >= 2**62:
-        raise DataError(where, f"impossible shape {shape}")
+        raise DataError(where, short_numbers(f"impossible shape {shape}"))
     return NpyHeader(shape, bool(fields["fortran_order"]), dtype, start + hlen)
 
 

@@ -200,7 +200,7 @@ def _member_pieces(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, limit
             NotImplementedError, RuntimeError) as exc:
         problem = _short(exc)
         if "CRC" in problem:
-            problem = "its bytes do not match the CRC-32 in the zip (the file is damaged)"
+            raise DataError(where, "fails its CRC-32 check: the file is damaged") from None
         raise DataError(where, f"cannot read this zip member ({problem})") from None
     if got != info.file_size:
         raise DataError(where, f"truncated: {got:,} of {info.file_size:,} bytes")

@@ -23,7 +23,7 @@ from .grid_split import GridSplit
 from .layout_decision import frames_view
 from .layouts import KERAS_KEYS, FoundLayout, inspect_file
 from .media_sets import describe_media, media_kind_of, open_media_sequences
-from .stored import sniff
+from .stored import CHEAP_CHECK_BYTES, sniff, verify_file
 from .values import ValueMapping
 from .zarr_store import describe_zarr, is_zarr, open_zarr
 
@@ -132,7 +132,9 @@ def describe_sequences(path: str | os.PathLike[str], layout: str | None = None, 
     """What a sequence file holds (for ``mnist-viewer info --json``): sizes from its headers,
     and how its frames are read (layout decision, value range and mapping, from a bounded
     sample of its content). Animations, videos, frame folders and HDF5 files: see
-    :func:`~.media_sets.describe_media`."""
+    :func:`~.media_sets.describe_media`. An .npz's stored members are checked against their
+    CRC-32 when the file is at most :data:`~.stored.CHEAP_CHECK_BYTES` (``crc_checked`` says
+    whether they were); DataError naming the file and member if one fails."""
     if is_zarr(path):
         return describe_zarr(path)
     if media_kind_of(path) is not None:
@@ -155,6 +157,10 @@ def describe_sequences(path: str | os.PathLike[str], layout: str | None = None, 
         info["digits_per_sequence"] = int(found.arrays["labels"].shape[1])
     if found.config is not None:
         info["config"] = found.config
+    if stored.member is not None:  # an .npz: its stored members' CRC-32, if cheap to check
+        info["crc_checked"] = stored.path.stat().st_size <= CHEAP_CHECK_BYTES
+        if info["crc_checked"]:
+            verify_file(stored.path)
     return info
 
 

@@ -128,12 +128,16 @@ def npy_info(path: Path) -> StoredArray:
 
 
 def npz_info(path: Path) -> dict[str, StoredArray]:
-    """Every ``.npy`` member of a zip, by key, located without reading the data."""
+    """Every ``.npy`` member of a zip, by key, located without reading the data (DataError
+    naming the file for two members of one name)."""
     found: dict[str, StoredArray] = {}
     with containers.open_zip(path) as zf:
         for info in zf.infolist():
             if not info.filename.endswith(".npy"):
                 continue
+            if info.filename[:-4] in found:  # zipfile would hand out the last copy silently
+                raise DataError(path, f"holds two members named {info.filename}: which one "
+                                      "is meant is not known")
             where = f"{path} [{info.filename[:-4]}]"
             m = containers.read_member_header(zf, info, where)
             head = m.header
@@ -143,15 +147,25 @@ def npz_info(path: Path) -> dict[str, StoredArray]:
     return found
 
 
-def verify_file(path: str | Path, cancel: Callable[[], bool] | None = None) -> None:
-    """Check every stored member of an .npz against its CRC-32 (nothing for a .npy).
+CHEAP_CHECK_BYTES = 256 * 2**20
+"""Files up to this size are CRC-checked by ``info`` too (streaming them costs well under a
+second); larger ones only by the commands that read all the data."""
 
-    For the commands that read all the data (statistics, export): numpy's own loader refuses
-    a member whose bytes do not match, and so do we. DataError naming the member.
+
+def verify_file(path: str | Path, cancel: Callable[[], bool] | None = None) -> None:
+    """Check every stored member of an .npz against its CRC-32 (nothing for anything else:
+    a .npy, a Zarr store, an animation, video, folder or HDF5 file has no CRC to check).
+
+    For the commands that read all the data (statistics, export, evaluate) and the viewer's
+    background check: numpy's own loader refuses a member whose bytes do not match, and so do
+    we. DataError naming the file and member; Cancelled if ``cancel()`` turns true.
     """
     path = Path(path)
-    if sniff(path) != "npz":
-        return
+    try:
+        if sniff(path) != "npz":
+            return
+    except DataError:
+        return  # not a regular file, or not a zip: opening it says what is wrong
     for stored in npz_info(path).values():
         stored.verify(cancel)
 

@@ -50,7 +50,10 @@ def is_zarr(path: str | os.PathLike[str]) -> bool:
     text = os.fspath(path).rstrip("/")
     if text.lower().endswith(".zarr"):
         return True
-    return "://" not in text and (Path(text).expanduser() / "zarr.json").is_file()
+    try:
+        return "://" not in text and (Path(text).expanduser() / "zarr.json").is_file()
+    except OSError:  # a name too long: no store; the reader says so about the user's path
+        return False
 
 
 def _is_url(path: str | os.PathLike[str]) -> bool:

@@ -122,14 +122,22 @@ class Dataset:
         return [int(c) for c in np.bincount(self.labels, minlength=minlength)]
 
 
-def _check_pair(path: Path, images: np.ndarray, labels: np.ndarray) -> None:
+def _check_images(path: Path, images: np.ndarray) -> None:
+    """Digits are uint8 (N, H, W): DataError naming the images file ``path`` otherwise."""
     if images.dtype != np.uint8 or images.ndim != 3:
         raise DataError(
             path, f"images must be uint8 (N, H, W), found {images.dtype} {images.shape}"
         )
+
+
+def _check_pair(path: Path, images: np.ndarray, labels: np.ndarray,
+                labels_path: Path | None = None) -> None:
+    """Images (in ``path``) and labels (in ``labels_path``, default ``path``) fit together."""
+    _check_images(path, images)
     unknown = labels.dtype == np.int16 and labels.ndim == 1 and bool((labels == -1).all())
     if (labels.dtype != np.uint8 and not unknown) or labels.ndim != 1:
-        raise DataError(path, f"labels must be uint8 (N,), found {labels.dtype} {labels.shape}")
+        raise DataError(labels_path or path,
+                        f"labels must be uint8 (N,), found {labels.dtype} {labels.shape}")
     if images.shape[0] != labels.shape[0]:
         raise DataError(
             path, f"{images.shape[0]} images but {labels.shape[0]} labels: the counts must agree"
@@ -218,6 +226,7 @@ def _read_idx_pair(
         images = read_idx(files["images"])
         if images.ndim != 3:
             raise DataError(files["images"], f"expected 3-dimensional images, found {images.shape}")
+        _check_images(files["images"], images)
         return images, np.full(images.shape[0], -1, np.int16)
     _, lshape = read_header(files["labels"])
     if len(lshape) == 2:  # QMNIST: (N, 8) int32, the class first
@@ -228,7 +237,7 @@ def _read_idx_pair(
         images, labels = read_idx_pair(files["images"], files["labels"])  # counts checked first
     if labels.dtype != np.uint8 and labels.size and labels.min() >= 0 and labels.max() <= 255:
         labels = labels.astype(np.uint8)
-    _check_pair(files["images"], images, labels)
+    _check_pair(files["images"], images, labels, files["labels"])
     return images, labels
 
 
@@ -306,8 +315,7 @@ def _open_npz(path: Path) -> dict[str, Dataset]:
 def open_dataset(path: str | os.PathLike[str]) -> dict[str, Dataset]:
     """Every split found at ``path`` (a folder of IDX files, one IDX file, or a Keras .npz)."""
     path = Path(path).expanduser()
-    if not path.exists():
-        raise DataError(path, "no such file or directory")
+    containers.check_exists(path)  # a symbolic link loop is not "no such file"
     if path.is_dir():
         return _open_idx_folder(path)
     containers.check_regular_file(path)  # a FIFO would block, /dev/zero never ends

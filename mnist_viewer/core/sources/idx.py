@@ -25,6 +25,7 @@ from ..containers import (
     check_regular_file,
     gunzip,
     human,
+    short_numbers,
 )
 from ..errors import DataError
 from ..jobs import atomic_path
@@ -126,7 +127,7 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     declared = _declared_size(dtype, shape)
     total = header_len + declared
     if math.prod(d for d in shape if d) * dtype.itemsize >= 2**62:  # numpy's size limit
-        raise DataError(path, f"impossible shape {shape}")
+        raise DataError(path, short_numbers(f"impossible shape {shape}"))
     if len(shape) > 1 and 0 in shape[1:]:
         raise DataError(path, f"holds items of no size (shape {shape})")
     if compressed:

@@ -10,10 +10,8 @@ handed to :meth:`PlayerModel.report_damage`, which the status bar shows. Nothing
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
-from ...core.errors import DataError
-from ...core.files.stored import sniff, verify_file
+from ...core.files.stored import verify_file
 from ..content import Content
 from ..workers import Job, WorkerPool
 from .model import PlayerModel
@@ -24,11 +22,6 @@ DAMAGE_JOB = "damage-check"  # one at a time: a newer file's check replaces an o
 def verify_shown_file(path: str, cancel: Callable[[], bool] | None = None) -> None:
     """Check every stored member of the .npz at ``path`` against its CRC-32 (DataError naming
     the file and member if one fails). Anything that is not an .npz has nothing to check."""
-    try:
-        if sniff(Path(path)) != "npz":
-            return
-    except DataError:
-        return  # an animation, video, folder or HDF5 file: not a zip, no CRC to check
     verify_file(path, cancel)
 
 
