@@ -196,6 +196,7 @@ def _run_distributed(client: Any, task: Task[R], shared: Any,
             # "UnboundLocalError: ... 'result'" (seen at 100,000 sequences on a loaded machine).
             done = threading.Event()
             future.add_done_callback(lambda _future, done=done: done.set())
+            check_cancel(cancel)
             while not done.wait(0.25):
                 check_cancel(cancel)
             result = future.result()
