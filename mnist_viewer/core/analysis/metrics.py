@@ -13,7 +13,10 @@ intensities are in [0, 1]; for a predicted frame P and its truth Y (H×W),
 * set figures are means over sequences and frames (an ``inf`` PSNR makes the mean ``inf``, as
   in OpenSTL); per-step curves are means over sequences at each future step.
 
-Everything is computed in float64 (float32 inputs are converted exactly). Whole sets are
+Everything is computed and summed in float64 (float32 inputs are converted exactly). OpenSTL's
+own figures can differ in the last digits on large sets: it means float32 arrays over (N, T) and,
+under numpy 2 (NEP 50), keeps its PSNR total in float32 (2e-5 and 6e-6 relative at 10,000 × 10
+frames; ``benchmarks/bench_evaluate.py`` prints both against the float64 sums). Whole sets are
 read chunk by chunk (bounded memory).
 """
 
