@@ -32,15 +32,6 @@ GT_KEYS = ("labels", "digit_index", "positions", "start", "velocity", "boxes")
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    """A real dask.distributed cluster: scheduler and 2 worker processes on 127.0.0.1."""
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as local:
-        yield local.scheduler_address
-
-
-@pytest.fixture(scope="module")
 def mnist(mnist_dir) -> Dataset:
     return load_dataset(mnist_dir, "test")
 

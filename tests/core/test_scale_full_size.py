@@ -27,14 +27,6 @@ NUM = int(os.environ.get("MNIST_VIEWER_SCALE_NUM", "100000"))
 BLOCK = 5_000  # sequences compared at a time (410 MB of frames)
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as local:
-        yield local.scheduler_address
-
-
 def test_cluster_zarr_equals_one_process_npy_and_opens_lazily(tmp_path, full_mnist_dir, cluster):
     common = ["generate", "--num", str(NUM), "--seed", "11", "--data", str(full_mnist_dir)]
     store, npy = tmp_path / "set.zarr", tmp_path / "set.npy"
