@@ -40,39 +40,23 @@ import numpy as np
 
 from .. import containers, hdf5
 from ..errors import DataError
+from .embedded_note import (  # noqa: F401 - re-exported, callers name them datasets.X
+    CLI_REMEDY,
+    EMBEDDED_NAME,
+    EMBEDDED_NOTE,
+    ENV_DATA,
+    GUI_REMEDY,
+    PYTHON_REMEDY,
+    embedded_note,
+    python_remedy,
+)
 from .idx import read_header, read_idx, read_idx_pair
 from .keras import keras_cache_file, keras_cache_mismatch
 
 SPLITS = ("train", "test")
-ENV_DATA = "MNIST_VIEWER_DATA"
 
 log = logging.getLogger("mnist_viewer.sources")
 """Where :func:`load_dataset` reports skipped sources and the embedded subset (WARNING)."""
-
-EMBEDDED_NAME = "embedded-mnist"
-EMBEDDED_NOTE = ("digits from the small embedded subset (2,000 train and 500 test digits), "
-                 "not the full MNIST")
-"""What the embedded subset is (a generated file's settings record it); the warning every use
-through :func:`load_dataset` gives is :func:`embedded_note`, which adds the remedy."""
-
-CLI_REMEDY = "pass --data PATH (a folder of MNIST files) or use File › Download MNIST…"
-GUI_REMEDY = "File › Download MNIST… or File › Open Dataset…"
-
-
-def python_remedy(how: str) -> str:
-    """The remedy from Python: ``how`` names the argument to pass (e.g. ``"pass data=PATH"``);
-    the environment variable works everywhere."""
-    return f"{how} or set ${ENV_DATA}=PATH (PATH: a folder of the four MNIST IDX .gz files)"
-
-
-PYTHON_REMEDY = python_remedy("pass load_dataset(PATH)")
-
-
-def embedded_note(remedy: str = PYTHON_REMEDY) -> str:
-    """The one-line warning that digits come from the embedded subset, ending with ``remedy``:
-    how the caller's user names the full MNIST (:data:`CLI_REMEDY`, :data:`GUI_REMEDY`,
-    :func:`python_remedy`)."""
-    return f"{EMBEDDED_NOTE}: {remedy}"
 
 # SHA-256 of the decompressed official MNIST label files: identifies real MNIST cheaply.
 _MNIST_LABEL_SHA256 = {
