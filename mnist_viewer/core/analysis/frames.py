@@ -17,8 +17,6 @@ from ..compute import Engine, chunk_ranges, run_chunks
 from ..jobs import Cancel, Progress, check_cancel, report
 from ..sequences import SequenceSet
 
-_SQUARES = np.square(np.arange(256, dtype=np.uint16))  # |d|² of a uint8 |d|, as a lookup table
-
 
 @dataclass(frozen=True, eq=False)
 class FrameDiffStats:
@@ -201,20 +199,22 @@ def chunk_sums(frames: np.ndarray) -> _ChunkSums:
     """The exact sums of ``diff(frames, axis=1)`` for uint8 ``frames`` (k, T, H, W), any strides
     with contiguous rows (e.g. a transposed (T, N, H, W) file): the same integers as widening
     to int16 and summing in int64, computed one transition at a time on k×(H·W) uint8 slabs
-    with OpenCV (|d| by ``absdiff``; Σd by telescoping, f[T-1] - f[0]; d² = |d|² by a table).
+    with OpenCV (|d| by ``absdiff``; Σd by telescoping, f[T-1] - f[0]; Σd² = Σ|d|² by
+    ``reduce(REDUCE_SUM2)``, in int32 while k·255² fits, else float64, exact to 2^53).
     """
     import cv2  # here, not at import: every subcommand's start-up would pay for it
 
     k, t, h, w = frames.shape
     pixels = h * w
     absolute = np.zeros(pixels, np.int64)
-    squares = np.zeros(pixels, np.float64)  # sums of up to 2^37 values ≤ 65025: exact
+    squares = np.zeros(pixels, np.int64)
     per_image = np.zeros((k, max(t - 1, 0)), np.int64)
     total = np.zeros((h, w), np.int64)
     if k and t > 1 and pixels:
         total = (frames[:, -1].sum(axis=0, dtype=np.int64)
                  - frames[:, 0].sum(axis=0, dtype=np.int64))
         wide = cv2.CV_32S if 255 * pixels < 2**31 else cv2.CV_64F  # Σ|d| of one image
+        deep = cv2.CV_32S if 255 * 255 * k < 2**31 else cv2.CV_64F  # Σd² of one pixel
         previous = _slab(frames[:, 0])
         for step in range(1, t):
             current = _slab(frames[:, step])
@@ -222,9 +222,8 @@ def chunk_sums(frames: np.ndarray) -> _ChunkSums:
             previous = current
             absolute += cv2.reduce(d, 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S)[0]
             per_image[:, step - 1] = cv2.reduce(d, 1, cv2.REDUCE_SUM, dtype=wide)[:, 0]
-            squares += cv2.reduce(cv2.LUT(d, _SQUARES), 0, cv2.REDUCE_SUM,
-                                  dtype=cv2.CV_64F)[0]
-    return _ChunkSums(total, squares.astype(np.int64).reshape(h, w),
+            squares += cv2.reduce(d, 0, cv2.REDUCE_SUM2, dtype=deep)[0].astype(np.int64)
+    return _ChunkSums(total, squares.reshape(h, w),
                       absolute.reshape(h, w), k * max(t - 1, 0), per_image)
 
 
