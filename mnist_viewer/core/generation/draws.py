@@ -98,12 +98,27 @@ def _choose(rng: np.random.Generator, pool: np.ndarray, need: int) -> np.ndarray
         return np.concatenate([rng.permutation(pool) for _ in range(rounds)])[:need]
     pick = rng.integers(0, m, size=need)
     while True:  # redraw repeats, in order, until all differ (rarely more than one round)
-        _, first = np.unique(pick, return_index=True)
-        if first.size == need:
+        repeat = _repeats(pick)
+        if repeat is None:
             return pool[pick]
-        repeat = np.ones(need, dtype=bool)
-        repeat[first] = False
         pick[repeat] = rng.integers(0, m, size=int(repeat.sum()))
+
+
+def _repeats(values: np.ndarray) -> np.ndarray | None:
+    """bool mask of the values equal to an earlier one (None if all differ).
+
+    A Python set for the few hundred picks of one block (np.unique sorts; this is several
+    times faster at that size, and the mask is the same)."""
+    listed = values.tolist()
+    if len(set(listed)) == len(listed):
+        return None
+    seen: set[int] = set()
+    repeat = np.zeros(len(listed), dtype=bool)
+    for i, v in enumerate(listed):
+        if v in seen:
+            repeat[i] = True
+        seen.add(v)
+    return repeat
 
 
 def block_draws(config: GeneratorConfig, pool: np.ndarray, block: int) -> RandomDraws:
