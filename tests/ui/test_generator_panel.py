@@ -138,3 +138,12 @@ def test_a_file_shown_is_named_with_its_recorded_settings(qtbot, window, wait_id
     assert not panel.file_note.isVisible()
     assert panel.generator_box.title() == "Settings"
     assert panel.size_label.text().startswith("Size:")
+
+
+def test_recorded_settings_write_large_counts_with_separators() -> None:
+    from mnist_viewer.ui.player.generator_panel import recorded_settings
+
+    text = recorded_settings({"num_sequences": 100000, "frames": 20, "seed": 123456,
+                              "digits": [1, 3]})
+    assert text == "100,000 sequences, 20 frames, 1–3 digits, seed 123456"
+    assert recorded_settings(None) == ""

@@ -354,6 +354,19 @@ def test_drag_and_drop_opens_the_file(qtbot, window, wait_idle, tmp_path, digit_
     np.testing.assert_array_equal(shown(window), digit_frames[2, 0])
 
 
+def test_quit_closes_every_window_of_the_application(qtbot, window, wait_idle) -> None:
+    from PyQt6.QtWidgets import QWidget
+
+    window.start()
+    wait_idle(window)
+    other = QWidget()  # e.g. a review window opened from File › Open Predictions…
+    qtbot.addWidget(other)
+    other.show()
+    assert window.isVisible() and other.isVisible()
+    window.menus.quit.trigger()
+    assert not window.isVisible() and not other.isVisible()
+
+
 def test_menus_and_help(qtbot, window, wait_idle) -> None:
     window.start()
     wait_idle(window)

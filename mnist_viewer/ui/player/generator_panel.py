@@ -82,7 +82,10 @@ def recorded_settings(config: dict[str, Any] | None) -> str:
     digits = config.get("digits")
     if isinstance(digits, (list, tuple)) and len(digits) == 2:
         digits = digits[0] if digits[0] == digits[1] else f"{digits[0]}–{digits[1]}"
-    parts = [(config.get("num_sequences"), "{} sequences"), (config.get("frames"), "{} frames"),
+    count = config.get("num_sequences")
+    if isinstance(count, int) and not isinstance(count, bool):
+        count = f"{count:,}"  # 100,000 as the rest of the window writes it
+    parts = [(count, "{} sequences"), (config.get("frames"), "{} frames"),
              (config.get("canvas_size"), "{} px"), (digits, "{} digits"),
              (config.get("motion"), "motion {}"), (config.get("seed"), "seed {}")]
     return ", ".join(form.format(value) for value, form in parts if value is not None)

@@ -7,7 +7,7 @@ from typing import Any, Protocol, cast
 
 from PyQt6.QtCore import QObject, Qt
 from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
-from PyQt6.QtWidgets import QMenu, QMenuBar, QStyle
+from PyQt6.QtWidgets import QApplication, QMenu, QMenuBar, QStyle
 
 from .sequence_view import COLORMAPS, OVERLAYS
 
@@ -116,7 +116,9 @@ class Menus:
         self.download = act(file_menu, "Download &MNIST…", window.confirm_download, None, None,
                             "Download the full MNIST into the cache (about 11 MB)")
         file_menu.addSeparator()
-        self.quit = act(file_menu, "&Quit", window.close, ["Ctrl+Q"], None, "Quit mnist-viewer")
+        # every window (a review window opened from here too), not only this one
+        self.quit = act(file_menu, "&Quit", QApplication.closeAllWindows, ["Ctrl+Q"], None,
+                        "Quit mnist-viewer: close this and every other window")
         self.quit.setMenuRole(QAction.MenuRole.QuitRole)
 
         # View ------------------------------------------------------------------------------------
