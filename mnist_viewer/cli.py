@@ -24,7 +24,7 @@ import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from .core.errors import Cancelled, DataError
+from .core.errors import Cancelled, DataError, printable
 from .version import __version__
 
 COMMANDS = ("info", "generate", "export", "stats", "evaluate", "review")
@@ -85,7 +85,8 @@ def _warnings_on_stderr() -> Iterator[None]:
 
 
 def _fail(message: str) -> int:
-    print(f"mnist-viewer: error: {message}", file=sys.stderr)
+    """Print the one error line (control characters of paths and messages escaped)."""
+    print(f"mnist-viewer: error: {printable(message)}", file=sys.stderr)
     return 2
 
 

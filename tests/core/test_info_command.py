@@ -159,3 +159,21 @@ def test_help_names_the_formats_that_are_read(command: str,
     for fmt in (".npz", ".npy", ".zarr", ".gif", ".mp4", "HDF5", "IDX", "mnist.npz"):
         assert fmt in text, (command, fmt)
     assert "(.npz or .npy)" not in text
+
+
+@pytest.mark.parametrize("error", [OSError(5, "Input/output error", "dir\nname.npy"),
+                                   RuntimeError("first line\nsecond line")])
+def test_unexpected_and_os_errors_stay_one_line(error: Exception, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from mnist_viewer.commands import info
+
+    def fail(args: object) -> int:
+        raise error
+
+    monkeypatch.setattr(info, "run", fail)
+    monkeypatch.setenv("MNIST_VIEWER_CACHE", str(tmp_path))  # the traceback's log goes here
+    assert main(["info", str(tmp_path / "odd\x1b[2Jname.npy")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("mnist-viewer: error: "), err
+    assert "\x1b" not in err and ("\\n" in err or "\\x1b" in err), err
