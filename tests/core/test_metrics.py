@@ -82,11 +82,13 @@ def digit_frames_real(mnist_dir):  # type: ignore[no-untyped-def]
     return generate(config, load_dataset(mnist_dir, "test")).chunk(0, 5)
 
 
-def test_ssim_equals_scikit_image_within_1e6() -> None:
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_ssim_equals_scikit_image_within_1e6(dtype: type) -> None:
+    # float32 frames: both sides compute their maps in float32 (scikit-image keeps the type)
     rng = np.random.default_rng(5)
-    truth = rng.random((6, 64, 48))
+    truth = rng.random((6, 64, 48)).astype(dtype)
     truth[0] = 0.0  # flat frames, where the constants alone keep SSIM defined
-    pred = np.clip(truth + rng.normal(0, 0.2, truth.shape), 0, 1)
+    pred = np.clip(truth + rng.normal(0, 0.2, truth.shape), 0, 1).astype(dtype)
     pred[0] = 0.0
     pred[1] = truth[1]
     ours = ssim_frames(pred, truth)

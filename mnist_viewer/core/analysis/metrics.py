@@ -13,11 +13,12 @@ intensities are in [0, 1]; for a predicted frame P and its truth Y (H×W),
 * set figures are means over sequences and frames (an ``inf`` PSNR makes the mean ``inf``, as
   in OpenSTL); per-step curves are means over sequences at each future step.
 
-Everything is computed and summed in float64 (float32 inputs are converted exactly). OpenSTL's
-own figures can differ in the last digits on large sets: it means float32 arrays over (N, T) and,
-under numpy 2 (NEP 50), keeps its PSNR total in float32 (2e-5 and 6e-6 relative at 10,000 × 10
-frames; ``benchmarks/bench_evaluate.py`` prints both against the float64 sums). Whole sets are
-read chunk by chunk (bounded memory).
+MSE, MAE and PSNR are computed and summed in float64 (float32 inputs are converted exactly);
+SSIM maps of float32 frames are float32, as scikit-image computes them, and their means
+float64. OpenSTL's own figures can differ in the last digits on large sets: it means float32
+arrays over (N, T) and, under numpy 2 (NEP 50), keeps its PSNR total in float32 (2e-5 and 6e-6
+relative at 10,000 × 10 frames; ``benchmarks/bench_evaluate.py`` prints both against the
+float64 sums). Whole sets are read chunk by chunk (bounded memory).
 """
 
 from __future__ import annotations
@@ -133,9 +134,17 @@ class _Workspace:
 
     def __init__(self, m: int, h: int, w: int) -> None:
         self.shape = (m, h, w)
-        # s = p + y, d = p - y, d², s², then their box filters (float64, frames stacked)
-        self.maps = [np.empty((m * h, w)) for _ in range(8)]
-        self.clipped = np.empty((m * h, w), dtype=np.float32)
+        self.errors = [np.empty((m * h, w)) for _ in range(3)]  # p − y, its square, |p − y|
+        self._ssim: dict[np.dtype[Any], tuple[list[np.ndarray], np.ndarray]] = {}
+
+    def ssim_maps(self, dtype: np.dtype[Any]) -> tuple[list[np.ndarray], np.ndarray]:
+        """Eight (m·h, w) maps of ``dtype`` (s = p + y, d = p − y, d², s², their box filters)
+        and the buffer of the clipped prediction."""
+        if dtype not in self._ssim:
+            m, h, w = self.shape
+            self._ssim[dtype] = ([np.empty((m * h, w), dtype) for _ in range(8)],
+                                 np.empty((m * h, w), dtype))
+        return self._ssim[dtype]
 
 
 def _block_metrics(truth: np.ndarray, pred: np.ndarray, work: _Workspace,
@@ -143,37 +152,44 @@ def _block_metrics(truth: np.ndarray, pred: np.ndarray, work: _Workspace,
     """Metrics of (m, H, W) frames into ``out[name]`` (m,) (m <= the workspace's frames).
 
     The m frames are stacked into one (m·H, W) image. MSE/MAE/PSNR are sums over each frame
-    of d = p − y (float64, exact for float32 inputs). SSIM is scikit-image's formula restated
-    in s = p + y and d (ux·uy = (S² − D²)/4, ux² + uy² = (S² + D²)/2, and the same for the
-    second moments, with S, D the local means of s, d): four OpenCV box filters instead of
-    five, and the formula in fused passes (``addWeighted``). A 7×7 window centred at least 3
-    pixels inside a frame lies inside that frame, so neither the next frame nor the border
-    rule touches the values kept; all the arithmetic is exact products and sums in float64
-    (agrees with ``structural_similarity`` to ~1e-15)."""
+    of p − y in float64 (exact for float32 inputs). SSIM is scikit-image's formula restated
+    in s = p + y and d = p − y (ux·uy = (S² − D²)/4, ux² + uy² = (S² + D²)/2, and the same
+    for the second moments, with S, D the local means of s, d): four OpenCV box filters
+    instead of five, and the formula in fused passes (``addWeighted``). A 7×7 window centred
+    at least 3 pixels inside a frame lies inside that frame, so neither the next frame nor
+    the border rule touches the values kept. The SSIM maps are float32 when both inputs are
+    float32, as scikit-image computes them (its ``structural_similarity`` works in the
+    input's float type), else float64; each frame's mean is taken in float64. Measured
+    against ``structural_similarity``: within 1e-7 for float32 frames (twice as fast as
+    float64 maps here), ~1e-15 for float64 ones."""
     import cv2
 
     cv: Any = cv2  # untyped here: the stubs' Mat unions do not follow numpy's dtypes
     m, h, w = truth.shape
     f64 = cv.CV_64F
-    dtype = np.float32 if truth.dtype == pred.dtype == np.float32 else np.float64
+    dtype = np.dtype(np.float32 if truth.dtype == pred.dtype == np.float32 else np.float64)
+    maps, clipped = work.ssim_maps(dtype)
     y = np.ascontiguousarray(truth, dtype=dtype).reshape(m * h, w)
     p = np.ascontiguousarray(pred, dtype=dtype).reshape(m * h, w)
-    s, d, dd, ss, us, ud, uss, udd = (a[: m * h] for a in work.maps)
-    d = cv.subtract(p, y, dst=d, dtype=f64)
-    dd = cv.multiply(d, d, dst=dd)
-    sq = dd.reshape(m, -1).sum(axis=1)
+    e, ee, ae = (a[: m * h] for a in work.errors)
+    e = cv.subtract(p, y, dst=e, dtype=f64)
+    ee = cv.multiply(e, e, dst=ee)
+    sq = ee.reshape(m, -1).sum(axis=1)
     out["mse"][:] = sq
-    out["mae"][:] = np.abs(d, out=ss).reshape(m, -1).sum(axis=1)
+    out["mae"][:] = np.abs(e, out=ae).reshape(m, -1).sum(axis=1)
     lo, hi = cv.minMaxLoc(p)[:2]
     if lo < 0 or hi > 1:  # PSNR and SSIM on the prediction clipped to [0, 1]
-        p = np.clip(p, 0, 1, out=work.clipped[: m * h] if dtype == np.float32 else None)
-        d = cv.subtract(p, y, dst=d, dtype=f64)
-        dd = cv.multiply(d, d, dst=dd)
-        sq = dd.reshape(m, -1).sum(axis=1)
+        p = np.clip(p, 0, 1, out=clipped[: m * h])
+        e = cv.subtract(p, y, dst=e, dtype=f64)
+        ee = cv.multiply(e, e, dst=ee)
+        sq = ee.reshape(m, -1).sum(axis=1)
     with np.errstate(divide="ignore"):
         out["psnr"][:] = -10.0 * np.log10(sq / (h * w))  # inf for identical frames
-    s = cv.add(p, y, dst=s, dtype=f64)
+    s, d, dd, ss, us, ud, uss, udd = (a[: m * h] for a in maps)
+    s = cv.add(p, y, dst=s)
+    d = cv.subtract(p, y, dst=d)
     ss = cv.multiply(s, s, dst=ss)
+    dd = cv.multiply(d, d, dst=dd)
     window = (SSIM_WINDOW, SSIM_WINDOW)
     us, ud, uss, udd = (cv.boxFilter(src, -1, window, dst, (-1, -1), True, cv.BORDER_REFLECT)
                         for src, dst in ((s, us), (d, ud), (ss, uss), (dd, udd)))
@@ -190,7 +206,8 @@ def _block_metrics(truth: np.ndarray, pred: np.ndarray, work: _Workspace,
     den = cv.multiply(den, den2, dst=den)
     ratio = cv.divide(num, den, dst=num)
     r = SSIM_WINDOW // 2
-    out["ssim"][:] = ratio.reshape(m, h, w)[:, r:h - r, r:w - r].mean(axis=(1, 2))
+    out["ssim"][:] = ratio.reshape(m, h, w)[:, r:h - r, r:w - r].mean(axis=(1, 2),
+                                                                     dtype=np.float64)
 
 
 def ssim_frames(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
