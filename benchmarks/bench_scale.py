@@ -65,13 +65,20 @@ def main() -> None:
     parser.add_argument("--memory-save-num", type=int, default=100_000)
     parser.add_argument("--memory-only", action="store_true")
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--no-zarr", action="store_true", help="skip the Zarr scaling part")
+    parser.add_argument("--no-files", action="store_true",
+                        help="skip the statistics and .npz parts")
+    parser.add_argument("--zarr-runs", type=int, default=3,
+                        help="runs per worker count (the median is printed)")
     args = parser.parse_args()
     data = load_dataset(MNIST if MNIST.is_dir() else None, "train")
     say(f"load average {os.getloadavg()[0]:.1f} on {cpu_count()} cores at the start")
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         if not args.memory_only:
-            bench_files(Path(tmp), data, args.stats_num, args.runs)
-            bench_zarr(Path(tmp), data, args.zarr_num, args.runs)
+            if not args.no_files:
+                bench_files(Path(tmp), data, args.stats_num, args.runs)
+            if not args.no_zarr:
+                bench_zarr(Path(tmp), data, args.zarr_num, args.zarr_runs)
         if not args.no_memory:
             bench_memory(Path(tmp), args.memory_stats_num, args.memory_frames_num,
                          args.memory_save_num)
