@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -190,23 +191,47 @@ def _run_distributed(client: Any, task: Task[R], shared: Any,
         for _ in range(window):
             submit()
         while flight:
-            s, e, future = flight.popleft()
+            s, e, future = flight[0]  # stays in flight (settled on the way out) until done
             # Wait on a done-callback, not on ``future.result(timeout=...)``: each timed-out
             # call of distributed's ``sync`` can race with its own timeout and end in
             # "UnboundLocalError: ... 'result'" (seen at 100,000 sequences on a loaded machine).
-            done = threading.Event()
-            future.add_done_callback(lambda _future, done=done: done.set())
+            done = _done_event(future)
             check_cancel(cancel)
             while not done.wait(0.25):
                 check_cancel(cancel)
             result = future.result()
+            flight.popleft()
             del future
             submit()
             step(s, e, result)
     finally:
         if flight:
-            client.cancel([f for _, _, f in flight])
+            _settle(client, [f for _, _, f in flight])
         client.cancel([remote])
+
+
+SETTLE_SECONDS = 60.0
+"""How long a stopped job waits for the chunks it has sent to finish (see :func:`_settle`)."""
+
+
+def _done_event(future: Any) -> threading.Event:
+    done = threading.Event()
+    future.add_done_callback(lambda _future: done.set())
+    return done
+
+
+def _settle(client: Any, futures: list[Any], seconds: float = SETTLE_SECONDS) -> None:
+    """Let the chunks already sent finish (at most ``seconds``), then cancel what is left.
+
+    A task running on a worker cannot be stopped from here: cancelling its future only makes
+    the scheduler forget it. A chunk writer that went on after its job stopped would write
+    into output the caller is about to remove (a cancelled Zarr write deletes its partial
+    store; a late chunk brought the folder back). The window is two chunks per worker
+    thread, so the wait is about two chunks' time."""
+    deadline = time.monotonic() + seconds
+    for future in futures:
+        _done_event(future).wait(max(0.0, deadline - time.monotonic()))
+    client.cancel(futures)
 
 
 def cpu_count() -> int:

@@ -77,6 +77,23 @@ def test_cancel_through_a_cluster_leaves_nothing(tmp_path, seqs, cluster):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_cancelled_zarr_write_through_a_cluster_leaves_no_partial_store(tmp_path, seqs,
+                                                                        cluster):
+    import time
+
+    done: list[int] = []  # chunks of 32: four in flight on the two workers at the cancel
+
+    def cancel() -> bool:
+        return any(0 < d < len(seqs) for d in done)
+
+    with pytest.raises(Cancelled):
+        save_zarr(tmp_path / "c.zarr", seqs, engine=Engine(scheduler=cluster), chunk=32,
+                  progress=lambda d, _n: done.append(d), cancel=cancel)
+    assert list(tmp_path.iterdir()) == []
+    time.sleep(1.0)  # a chunk still running on a worker would write into the removed store
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_stats_through_a_cluster_give_the_same_numbers(tmp_path, seqs, cluster):
     path = save_sequences(tmp_path / "s.npy", seqs)  # (T, N, H, W): strided sequences
     opened = open_sequences(path)
