@@ -14,7 +14,7 @@ with boxes are therefore RGB (greyscale mapped through the export's colour table
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
@@ -74,7 +74,7 @@ def _render(text: str, scale: int) -> np.ndarray:
     return np.array(image, dtype=bool)
 
 
-@cache
+@lru_cache(maxsize=4096)  # bounded: captions name every sequence and frame of a long export
 def _caption(text: str, scale: int) -> np.ndarray:
     """The caption box: the text's ink columns, the rows of :func:`_ink_rows`, a margin of
     ``scale``."""
@@ -211,14 +211,16 @@ and ``--frame``) and the number of frames ``n``; :func:`frame_captions` takes th
 fits."""
 
 
-@cache
-def _caption_form(widest: int, num_frames: int, width: int, scale: int) -> int:
+@lru_cache(maxsize=256)
+def _caption_form(digits: int, num_frames: int, width: int, scale: int) -> int:
     """Index in :data:`CAPTION_FORMS` of the first wording whose corners fit side by side in
-    ``width`` pixels for sequence ``widest`` at every frame (the last form if none does)."""
+    ``width`` pixels at every frame for any sequence index of ``digits`` digits (judged on the
+    font's widest digit repeated; the last form if none fits)."""
+    wide = max("0123456789", key=lambda c: _caption(c, scale).shape[1]) * digits
     for k, (left, right) in enumerate(CAPTION_FORMS):
-        if all(_caption(left.format(i=widest, t=t, n=num_frames), scale).shape[1]
+        if all(_caption(left.format(i=wide, t=t, n=num_frames), scale).shape[1]
                + (0 if right is None else
-                  _caption(right.format(i=widest, t=t, n=num_frames), scale).shape[1])
+                  _caption(right.format(i=wide, t=t, n=num_frames), scale).shape[1])
                <= width for t in range(num_frames)):
             return k
     return len(CAPTION_FORMS) - 1
@@ -236,8 +238,8 @@ def frame_captions(
     ``widest`` (default ``index``; a grid page passes its largest index so that every cell
     uses one wording). Used for single sequences and grid cells alike."""
     scale = check_scale(scale)
-    form = _caption_form(index if widest is None else max(widest, index), num_frames,
-                         int(width), scale)
+    form = _caption_form(len(str(index if widest is None else max(widest, index))),
+                         num_frames, int(width), scale)
     left, right = CAPTION_FORMS[form]
     tl = [left.format(i=index, t=t, n=num_frames) for t in range(num_frames)]
     return tl, (None if right is None else
