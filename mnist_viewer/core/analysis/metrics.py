@@ -13,12 +13,13 @@ intensities are in [0, 1]; for a predicted frame P and its truth Y (H×W),
 * set figures are means over sequences and frames (an ``inf`` PSNR makes the mean ``inf``, as
   in OpenSTL); per-step curves are means over sequences at each future step.
 
-MSE, MAE and PSNR are computed and summed in float64 (float32 inputs are converted exactly);
-SSIM maps of float32 frames are float32, as scikit-image computes them, and their means
-float64. OpenSTL's own figures can differ in the last digits on large sets: it means float32
-arrays over (N, T) and, under numpy 2 (NEP 50), keeps its PSNR total in float32 (2e-5 and 6e-6
-relative at 10,000 × 10 frames; ``benchmarks/bench_evaluate.py`` prints both against the
-float64 sums). Whole sets are read chunk by chunk (bounded memory).
+MSE and MAE are computed and summed in float64 (float32 inputs are converted exactly), PSNR's
+squared errors of a clipped prediction in float32 and summed in float64; SSIM maps of float32
+frames are float32, as scikit-image computes them, and their means float64. OpenSTL's own
+figures can differ in the last digits on large sets: it means float32 arrays over (N, T) and,
+under numpy 2 (NEP 50), keeps its PSNR total in float32 (2e-5 and 6e-6 relative at 10,000 × 10
+frames; ``benchmarks/bench_evaluate.py`` prints both against the float64 sums). Whole sets are
+read chunk by chunk (bounded memory).
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ class _Workspace:
 
     def __init__(self, m: int, h: int, w: int) -> None:
         self.shape = (m, h, w)
-        self.errors = [np.empty((m * h, w)) for _ in range(3)]  # p − y, its square, |p − y|
+        self.errors = np.empty((m * h, w))  # p − y in float64
         self._ssim: dict[np.dtype[Any], tuple[list[np.ndarray], np.ndarray]] = {}
 
     def ssim_maps(self, dtype: np.dtype[Any]) -> tuple[list[np.ndarray], np.ndarray]:
@@ -151,8 +152,10 @@ def _block_metrics(truth: np.ndarray, pred: np.ndarray, work: _Workspace,
                    out: dict[str, np.ndarray]) -> None:
     """Metrics of (m, H, W) frames into ``out[name]`` (m,) (m <= the workspace's frames).
 
-    The m frames are stacked into one (m·H, W) image. MSE/MAE/PSNR are sums over each frame
-    of p − y in float64 (exact for float32 inputs). SSIM is scikit-image's formula restated
+    The m frames are stacked into one (m·H, W) image. MSE/MAE are sums over each frame of
+    p − y in float64 (exact for float32 inputs); so is PSNR's when no prediction needs
+    clipping, else it sums the SSIM's float32 (clipped p − y)² in float64 (about 1e-9 from
+    the float64 figure; OpenSTL computes it all in float32). SSIM is scikit-image's formula restated
     in s = p + y and d = p − y (ux·uy = (S² − D²)/4, ux² + uy² = (S² + D²)/2, and the same
     for the second moments, with S, D the local means of s, d): four OpenCV box filters
     instead of five, and the formula in fused passes (``addWeighted``). A 7×7 window centred
@@ -171,25 +174,24 @@ def _block_metrics(truth: np.ndarray, pred: np.ndarray, work: _Workspace,
     maps, clipped = work.ssim_maps(dtype)
     y = np.ascontiguousarray(truth, dtype=dtype).reshape(m * h, w)
     p = np.ascontiguousarray(pred, dtype=dtype).reshape(m * h, w)
-    e, ee, ae = (a[: m * h] for a in work.errors)
-    e = cv.subtract(p, y, dst=e, dtype=f64)
-    ee = cv.multiply(e, e, dst=ee)
-    sq = ee.reshape(m, -1).sum(axis=1)
+    e = cv.subtract(p, y, dst=work.errors[: m * h], dtype=f64)  # exact for float32 inputs
+    frames = e.reshape(m, h * w)
+    sq = np.array([cv.norm(f, cv.NORM_L2SQR) for f in frames])  # one pass each, in float64
     out["mse"][:] = sq
-    out["mae"][:] = np.abs(e, out=ae).reshape(m, -1).sum(axis=1)
+    out["mae"][:] = [cv.norm(f, cv.NORM_L1) for f in frames]
     lo, hi = cv.minMaxLoc(p)[:2]
-    if lo < 0 or hi > 1:  # PSNR and SSIM on the prediction clipped to [0, 1]
+    clip = lo < 0 or hi > 1
+    if clip:  # PSNR and SSIM on the prediction clipped to [0, 1]
         p = np.clip(p, 0, 1, out=clipped[: m * h])
-        e = cv.subtract(p, y, dst=e, dtype=f64)
-        ee = cv.multiply(e, e, dst=ee)
-        sq = ee.reshape(m, -1).sum(axis=1)
-    with np.errstate(divide="ignore"):
-        out["psnr"][:] = -10.0 * np.log10(sq / (h * w))  # inf for identical frames
     s, d, dd, ss, us, ud, uss, udd = (a[: m * h] for a in maps)
     s = cv.add(p, y, dst=s)
     d = cv.subtract(p, y, dst=d)
     ss = cv.multiply(s, s, dst=ss)
     dd = cv.multiply(d, d, dst=dd)
+    if clip:  # the clipped squares are the SSIM's d², summed in float64
+        sq = dd.reshape(m, -1).sum(axis=1, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        out["psnr"][:] = -10.0 * np.log10(sq / (h * w))  # inf for identical frames
     window = (SSIM_WINDOW, SSIM_WINDOW)
     us, ud, uss, udd = (cv.boxFilter(src, -1, window, dst, (-1, -1), True, cv.BORDER_REFLECT)
                         for src, dst in ((s, us), (d, ud), (ss, uss), (dd, udd)))
