@@ -68,6 +68,8 @@ def main() -> None:
     parser.add_argument("--no-zarr", action="store_true", help="skip the Zarr scaling part")
     parser.add_argument("--no-files", action="store_true",
                         help="skip the statistics and .npz parts")
+    parser.add_argument("--zarr-threads", action="store_true",
+                        help="also time 2 workers as threads of this process")
     parser.add_argument("--zarr-runs", type=int, default=3,
                         help="runs per worker count (the median is printed)")
     args = parser.parse_args()
@@ -78,7 +80,7 @@ def main() -> None:
             if not args.no_files:
                 bench_files(Path(tmp), data, args.stats_num, args.runs)
             if not args.no_zarr:
-                bench_zarr(Path(tmp), data, args.zarr_num, args.zarr_runs)
+                bench_zarr(Path(tmp), data, args.zarr_num, args.zarr_runs, args.zarr_threads)
         if not args.no_memory:
             bench_memory(Path(tmp), args.memory_stats_num, args.memory_frames_num,
                          args.memory_save_num)
@@ -115,14 +117,15 @@ def bench_files(tmp: Path, data, n: int, runs: int) -> None:
     npy.unlink()
 
 
-def bench_zarr(tmp: Path, data, num: int, runs: int) -> None:
+def bench_zarr(tmp: Path, data, num: int, runs: int, threads: bool = False) -> None:
     """generate + save to Zarr on 1, 2 and cpu_count() workers."""
     big = generate(GeneratorConfig(num_sequences=num, seed=2), data)
     out = tmp / "g.zarr"
     results = {}
     variants = [("1 worker (threaded)", Engine(workers=1)),
-                ("2 workers (threads)", Engine(workers=2, processes=False)),
                 ("2 workers (processes)", Engine(workers=2))]
+    if threads:
+        variants.insert(1, ("2 workers (threads)", Engine(workers=2, processes=False)))
     if cpu_count() > 2:
         variants.append((f"{cpu_count()} workers (processes)", Engine(workers=cpu_count())))
     for name, engine in variants:
