@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from ..core.compute import Engine, cpu_count
+from ..core.compute import Engine, cpu_count, statistics_engine
 
 
 def _workers(text: str) -> int:
@@ -20,12 +20,16 @@ def _workers(text: str) -> int:
     return min(value, os.cpu_count() or 1)
 
 
-def add_engine_options(parser: argparse.ArgumentParser) -> None:
-    """Add ``--workers`` and ``--scheduler`` to a subcommand."""
-    parser.add_argument("--workers", type=_workers, default=1, metavar="N",
+def add_engine_options(parser: argparse.ArgumentParser, statistics: bool = False) -> None:
+    """Add ``--workers`` and ``--scheduler`` to a subcommand (``statistics``: the default is
+    a thread per CPU core, as :func:`~mnist_viewer.core.compute.statistics_engine`)."""
+    default = (f"Default: one per CPU core ({cpu_count()} here)" if statistics else
+               "Default 1")
+    parser.add_argument("--workers", type=_workers, default=None if statistics else 1,
+                        metavar="N",
                         help="compute in N worker threads (Dask's threaded scheduler; the "
                         f"same output; at most the CPU cores, {cpu_count()} here; worth it "
-                        "for large sets, most on machines with many cores). Default 1")
+                        f"for large sets, most on machines with many cores). {default}")
     parser.add_argument("--scheduler", metavar="ADDR",
                         help="run on an existing dask.distributed cluster, e.g. "
                         "tcp://host:8786 (its workers need mnist-viewer installed; the same "
@@ -35,5 +39,7 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
 def engine_from(args: argparse.Namespace) -> Engine:
     """The :class:`Engine` the options ask for."""
     # threads: measured faster than local processes here (benchmarks/RESULTS.md, bench_scale)
-    return Engine(workers=getattr(args, "workers", 1) or 1,
-                  scheduler=getattr(args, "scheduler", None) or None, processes=False)
+    workers, scheduler = getattr(args, "workers", 1), getattr(args, "scheduler", None) or None
+    if workers is None and scheduler is None:
+        return statistics_engine(None)
+    return Engine(workers=workers or 1, scheduler=scheduler, processes=False)

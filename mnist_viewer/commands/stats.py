@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, metavar="K",
                         help="for a dataset INPUT: the generator's seed")
     add_layout_option(parser)
-    add_engine_options(parser)
+    add_engine_options(parser, statistics=True)
     add_quiet_option(parser)
     parser.set_defaults(func=run)
 

