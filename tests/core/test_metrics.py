@@ -12,7 +12,13 @@ import numpy as np
 import pytest
 from skimage.metrics import structural_similarity
 
-from mnist_viewer.core.analysis.metrics import FrameMetrics, evaluate, frame_metrics, ssim_frames
+from mnist_viewer.core.analysis.metrics import (
+    METRICS,
+    FrameMetrics,
+    evaluate,
+    frame_metrics,
+    ssim_frames,
+)
 from mnist_viewer.core.errors import Cancelled
 
 from .prediction_files import predicted
@@ -125,3 +131,17 @@ def test_evaluate_reports_progress_and_cancels() -> None:
     assert seen[0] == (0, 10) and seen[-1] == (10, 10) and len(seen) == 5
     with pytest.raises(Cancelled):
         evaluate(Pairs(truth, truth), cancel=lambda: True)
+
+
+def test_evaluate_gives_the_same_numbers_on_any_number_of_threads() -> None:
+    rng = np.random.default_rng(11)
+    truth = rng.random((23, 3, 16, 16), dtype=np.float32)
+    pred = (truth + rng.normal(0, 0.2, truth.shape)).astype(np.float32)
+    one = evaluate(Pairs(truth, pred), workers=1)
+    for workers, read in ((2, 3 * 3 * 16 * 16), (3, 5 * 3 * 16 * 16)):
+        other = evaluate(Pairs(truth, pred), workers=workers, read_pixels=read,
+                         chunk_pixels=2 * 16 * 16)
+        for name in METRICS:
+            np.testing.assert_array_equal(other.get(name), one.get(name), err_msg=name)
+    reference = frame_metrics(truth, pred)
+    np.testing.assert_allclose(one.ssim, reference.ssim, rtol=0, atol=1e-12)

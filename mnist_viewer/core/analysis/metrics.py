@@ -25,12 +25,14 @@ read chunk by chunk (bounded memory).
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
-from ..jobs import Cancel, Progress, check_cancel, report
+from ..compute import Engine, chunk_ranges, run_chunks, statistics_engine
+from ..jobs import Cancel, Progress
 
 METRICS = ("mse", "mae", "psnr", "ssim")
 """The metrics, in the order tables and curves show them."""
@@ -273,6 +275,30 @@ def chunk_sequences(steps: int, height: int, width: int, pixels: int = READ_PIXE
     return max(1, pixels // max(1, steps * height * width))
 
 
+@dataclass(frozen=True)
+class _EvaluateJob:
+    """What each chunk task of :func:`evaluate` reads (shared by the threads)."""
+
+    pairs: PredictionPairs
+    chunk_pixels: int
+    buffers: threading.local  # each thread's workspace, reused from chunk to chunk
+
+
+def _evaluate_task(job: _EvaluateJob, start: int, stop: int) -> dict[str, np.ndarray]:
+    """The metrics of sequences ``start:stop``: float64 (n·K,) per name (a Dask task)."""
+    pairs = job.pairs
+    k, h, w = int(pairs.steps), int(pairs.height), int(pairs.width)
+    truth, pred = pairs.chunk(start, stop)
+    m = (stop - start) * k
+    work = getattr(job.buffers, "work", None)
+    if work is None or work.shape[0] < min(m, job.chunk_pixels // max(1, h * w)):
+        work = job.buffers.work = _workspace(m, h, w, job.chunk_pixels)
+    tables = {name: np.empty(m) for name in METRICS}
+    _metrics_into(np.asarray(truth).reshape(m, h, w), np.asarray(pred).reshape(m, h, w),
+                  work, tables, 0)
+    return tables
+
+
 def evaluate(
     pairs: PredictionPairs,
     *,
@@ -280,15 +306,18 @@ def evaluate(
     cancel: Cancel | None = None,
     chunk_pixels: int = CHUNK_PIXELS,
     read_pixels: int = READ_PIXELS,
+    workers: int | None = None,
 ) -> FrameMetrics:
     """Metrics of every predicted frame of a set, read ``pairs.chunk`` by chunk.
 
     Sequences are read about ``read_pixels`` pixels at a time (4 MB of float32 per array by
-    default) and computed on in blocks of about ``chunk_pixels`` pixels of frames (small
-    enough for the CPU caches: the buffers are reused). Memory stays bounded by one read
-    chunk plus about ten float64 buffers of one block and the (N, K) tables, whatever the
-    size of the set. Reports ``progress(sequences done, N)``; raises
-    :class:`~mnist_viewer.core.errors.Cancelled`.
+    default), each chunk a task on Dask's threaded scheduler (``workers`` threads, default one
+    per CPU core: the work is OpenCV's and releases the GIL; ``pairs.chunk`` must allow calls
+    from several threads, as memory maps and files opened per call do), computed on in blocks
+    of about ``chunk_pixels`` pixels of frames (small enough for the CPU caches: each thread
+    reuses its buffers). Memory stays bounded by two read chunks per thread plus the (N, K)
+    tables, whatever the size of the set; the numbers do not depend on ``workers``. Reports
+    ``progress(sequences done, N)``; raises :class:`~mnist_viewer.core.errors.Cancelled`.
     """
     n, k = int(pairs.num_sequences), int(pairs.steps)
     h, w = int(pairs.height), int(pairs.width)
@@ -296,14 +325,13 @@ def evaluate(
         _check_frame_size(h, w)
     step = chunk_sequences(k, h, w, read_pixels)
     tables = {name: np.empty(n * k, dtype=np.float64) for name in METRICS}
-    work = _workspace(n * k, h, w, chunk_pixels)
-    report(progress, 0, n)
-    for start in range(0, n, step):
-        check_cancel(cancel)
-        stop = min(n, start + step)
-        truth, pred = pairs.chunk(start, stop)
-        m = (stop - start) * k
-        _metrics_into(np.asarray(truth).reshape(m, h, w), np.asarray(pred).reshape(m, h, w),
-                      work, tables, start * k)
-        report(progress, stop, n)
+
+    def consume(start: int, stop: int, part: dict[str, np.ndarray]) -> None:
+        for name, table in tables.items():
+            table[start * k:stop * k] = part[name]
+
+    engine = statistics_engine(None if workers is None else
+                               Engine(workers=max(1, int(workers)), processes=False))
+    run_chunks(_evaluate_task, _EvaluateJob(pairs, int(chunk_pixels), threading.local()),
+               chunk_ranges(0, n, step), consume, engine, progress, cancel)
     return FrameMetrics(**{name: t.reshape(n, k) for name, t in tables.items()})
