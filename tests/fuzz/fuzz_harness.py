@@ -182,16 +182,24 @@ def _save() -> None:
 _START_PEAK_MB: list[float] = []
 
 
+FRESH_PEAK_MB = 100
+"""About the peak of a fresh process before its first case (113 MB at the end of the whole
+fuzz run alone, 2026-11-30)."""
+
+
 def memory_limit_mb() -> float:
     """The peak the process may reach: :data:`PEAK_LIMIT_MB` in a fresh process (the long
-    run). Inside the whole test suite, earlier tests may already have pushed the process's
-    peak past it before the first case (the peak never comes down); then a case counts as
-    over memory only when it raises that starting peak by :data:`PEAK_LIMIT_MB` (the bombs
-    test in tests/core/test_faults.py measures each file in a fresh capped process)."""
+    run). Inside the whole test suite, earlier tests have already raised the process's peak
+    before the first case (the peak never comes down), so the cases may add what they may
+    add in a fresh process: the limit grows with the starting peak, without a step (it
+    was ``PEAK_LIMIT_MB`` up to a start of 499 MB and twice that from 500: in a clone with
+    no full MNIST beside it, the suite started the fuzz cases below 500 MB and failed
+    on a refused header at 531 MB). The bombs test in
+    tests/core/test_faults.py measures each file in a fresh capped process."""
     if not _START_PEAK_MB:
         _START_PEAK_MB.append(peak_rss_mb())
     start = _START_PEAK_MB[0]
-    return PEAK_LIMIT_MB if start < PEAK_LIMIT_MB else start + PEAK_LIMIT_MB
+    return max(PEAK_LIMIT_MB, start + PEAK_LIMIT_MB - FRESH_PEAK_MB)
 
 
 def peak_rss_mb() -> float:
