@@ -150,6 +150,15 @@ def test_an_unreachable_scheduler_is_a_one_line_error(tmp_path, seqs):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("address", ["bogus://x", "tcp://host:notaport"])
+def test_a_malformed_scheduler_address_is_a_one_line_error(tmp_path, seqs, address):
+    # dask.distributed raises ValueError for these: it was reported against the input file
+    # as "cannot stats (ValueError ...)" with a log file
+    with pytest.raises(DataError, match=address):
+        save_sequences(tmp_path / "x.npy", seqs, engine=Engine(scheduler=address))
+    assert list(tmp_path.iterdir()) == []
+
+
 # --------------------------------------------------------------------------------------------
 # Zarr stores
 
