@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import shutil
 import zipfile
 from pathlib import Path
 from typing import ClassVar
@@ -207,6 +208,28 @@ def test_zarr_resume_fills_only_the_missing_chunks(tmp_path, seqs):
     save_sequences(target, Flaky(frames[:, :5]), resume=True)  # another set: all of it
     assert sorted(Flaky.seen) == [0, 256]
     assert open_sequences(target).num_frames == 5
+
+
+class Replaced(ArraySequenceSet):
+    """Its second chunk finds the partial store replaced, as when another `generate` to the
+    same target starts afresh (removing it and creating its own)."""
+
+    def chunk(self, start: int, stop: int) -> np.ndarray:
+        if start:
+            part = Path(self.where)
+            shutil.rmtree(part)
+            part.mkdir()
+        return super().chunk(start, stop)
+
+
+def test_a_partial_store_replaced_under_the_job_is_a_data_error(tmp_path):
+    # was "cannot generate (KeyError: 'frames'); details in error.log"
+    target = tmp_path / "t.zarr"
+    seqset = Replaced(np.zeros((20, 2, 8, 8), np.uint8))
+    seqset.where = str(tmp_path / ".t.zarr.part")
+    with pytest.raises(DataError, match=r"t\.zarr.*\.t\.zarr\.part was removed or replaced"):
+        save_zarr(target, seqset, chunk=10)
+    assert not target.exists()
 
 
 def test_zarr_cancel_keeps_the_old_store(tmp_path, seqs):

@@ -180,6 +180,10 @@ def save_zarr(
         if final is not None:
             shutil.rmtree(store, ignore_errors=True)
         raise
+    except (KeyError, FileNotFoundError) as exc:  # the store's arrays vanished under the job
+        raise DataError(target, f"the partial store {Path(store).name} was removed or replaced "
+                        f"while writing (another write to the same target?): missing {exc}"
+                        ) from None
     group = _zarr_group(store, "r+")
     group.attrs["mnist_viewer"] = {**_header(seqset, chunk), "complete": True}
     if final is None:
