@@ -271,3 +271,19 @@ def test_data_errors_and_generated_sets_survive_pickling(seqs):
     assert isinstance(err, DataError) and str(err) == "/x/y.npz: bad header"
     again = pickle.loads(pickle.dumps(seqs))
     np.testing.assert_array_equal(again.sequence(3), seqs.sequence(3))
+
+
+def test_a_second_write_to_the_same_zarr_target_is_refused(tmp_path):
+    # two `generate --out same.zarr` at once shared .same.zarr.part: the first to finish renamed
+    # a store holding chunks of both sets, marked complete (and the other failed)
+    fcntl = pytest.importorskip("fcntl")
+    target = tmp_path / "t.zarr"
+    seqset = ArraySequenceSet(np.ones((3, 2, 8, 8), np.uint8))
+    with open(tmp_path / ".t.zarr.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # what the other write holds
+        with pytest.raises(DataError, match=r"t\.zarr.*another write to it is under way"):
+            save_zarr(target, seqset)
+        assert sorted(p.name for p in tmp_path.iterdir()) == [".t.zarr.lock"]
+    (tmp_path / ".t.zarr.lock").unlink()
+    save_zarr(target, seqset)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.zarr"]
