@@ -287,3 +287,16 @@ def test_a_second_write_to_the_same_zarr_target_is_refused(tmp_path):
     (tmp_path / ".t.zarr.lock").unlink()
     save_zarr(target, seqset)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.zarr"]
+
+
+def test_a_damaged_zarr_chunk_is_a_data_error_naming_the_store(tmp_path):
+    # was "cannot stats (RuntimeError: Zstd decompression error …); details in error.log"
+    target = tmp_path / "d.zarr"
+    save_zarr(target, ArraySequenceSet(np.ones((4, 2, 8, 8), np.uint8)), chunk=2)
+    (target / "frames" / "c" / "1" / "0" / "0" / "0").write_bytes(b"not zstd")
+    opened = open_sequences(target)
+    np.testing.assert_array_equal(opened.chunk(0, 2), 1)
+    with pytest.raises(DataError, match=r"d\.zarr: cannot read sequences 0…3: a damaged chunk"):
+        opened.chunk(0, 4)
+    with pytest.raises(DataError, match="cannot read sequence 3"):
+        opened.frame(3, 0)

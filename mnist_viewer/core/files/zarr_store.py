@@ -285,13 +285,22 @@ class ZarrSequenceSet(SequenceSet):
         start, stop = int(start), int(stop)
         if not 0 <= start <= stop <= self.num_sequences:
             raise IndexError(f"sequences {start}:{stop} out of range 0:{self.num_sequences}")
-        return np.asarray(self._frames[start:stop])
+        try:
+            return np.asarray(self._frames[start:stop])
+        except (RuntimeError, ValueError, OSError) as exc:  # a corrupt or unreadable chunk
+            raise DataError(self.where, f"cannot read sequences {start}…{stop - 1}: a damaged "
+                            f"chunk ({type(exc).__name__}: {exc})") from None
 
     def frame(self, index: int, t: int) -> np.ndarray:
         t = int(t)
         if not 0 <= t < self.num_frames:
             raise IndexError(f"frame {t} out of range 0..{self.num_frames - 1}")
-        return np.asarray(self._frames[self._check_index(index), t])
+        index = self._check_index(index)
+        try:
+            return np.asarray(self._frames[index, t])
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise DataError(self.where, f"cannot read sequence {index}: a damaged chunk "
+                            f"({type(exc).__name__}: {exc})") from None
 
 
 def _open_group(path: str | os.PathLike[str]) -> tuple[str, Any, dict[str, Any]]:
