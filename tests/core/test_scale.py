@@ -157,6 +157,8 @@ def test_a_malformed_scheduler_address_is_a_one_line_error(tmp_path, seqs, addre
     # as "cannot stats (ValueError ...)" with a log file
     with pytest.raises(DataError, match=address):
         save_sequences(tmp_path / "x.npy", seqs, engine=Engine(scheduler=address))
+    with pytest.raises(DataError, match=address):  # left an empty .x.zarr.part, unannounced
+        save_sequences(tmp_path / "x.zarr", seqs, engine=Engine(scheduler=address))
     assert list(tmp_path.iterdir()) == []
 
 

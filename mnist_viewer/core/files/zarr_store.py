@@ -200,6 +200,7 @@ def save_zarr(
         store = str(final.with_name(f".{final.name}.part"))
     with _exclusive(final):  # a second write to the same target would share .part
         done = _resumable(store, seqset, chunk) if resume else None
+        fresh = done is None
         if done is None:
             if final is not None:
                 shutil.rmtree(store, ignore_errors=True)
@@ -208,7 +209,10 @@ def save_zarr(
         ranges = chunk_ranges(0, seqset.num_sequences, chunk)
         todo = [r for i, r in enumerate(ranges) if not done[i]]
         already = seqset.num_sequences - sum(e - s for s, e in todo)
+        wrote = [False]
+
         def step(d: int, total: int) -> None:
+            wrote[0] = wrote[0] or d > 0
             if progress is not None:
                 progress(already + d, already + total)
 
@@ -219,7 +223,12 @@ def save_zarr(
             if final is not None:
                 shutil.rmtree(store, ignore_errors=True)
             raise
-        except (KeyError, FileNotFoundError) as exc:  # the store's arrays vanished under the job
+        except BaseException as exc:
+            if fresh and not wrote[0] and final is not None:  # nothing worth resuming
+                shutil.rmtree(store, ignore_errors=True)
+            if not isinstance(exc, (KeyError, FileNotFoundError)):
+                raise
+            # the store's arrays vanished under the job
             raise DataError(target, f"the partial store {Path(store).name} was removed or replaced "
                             f"while writing (another write to the same target?): missing {exc}"
                             ) from None
