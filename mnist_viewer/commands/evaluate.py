@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from ..core.analysis.metrics import METRICS, FrameMetrics, evaluate, json_number
-from ..core.errors import DataError
+from ..core.errors import DataError, printable
 from ..core.files.predictions import PredictionSet, open_pair, open_predictions
 from ..core.files.stored import verify_file
 from .inputs import add_layout_option
@@ -100,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
         writer.writerow(["all", *(repr(float(overall[m])) for m in METRICS)])
         return 0
     overall = result.overall()
-    print(f"{predictions.path}: {result.num_sequences} sequences, {predictions.num_context} "
+    print(f"{printable(str(predictions.path))}: {result.num_sequences} sequences, "
+          f"{predictions.num_context} "
           f"context + {result.steps} predicted frames of {predictions.height}×"
           f"{predictions.width} ({predictions.kind})")
     for note in predictions.notes:

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from ..core.containers import check_exists
-from ..core.errors import DataError
+from ..core.errors import DataError, printable
 from ..core.generation import GeneratorConfig
 from ..core.output import encoders, export
 from ..core.output.colormaps import COLORMAPS
@@ -203,5 +203,5 @@ def run(args: argparse.Namespace) -> int:
             else:
                 written = [export.export_sequence(out, seqs, args.index, options, progress=bar)]
     for p in written:
-        print(p)
+        print(printable(str(p)))
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..core.errors import printable
 from ..core.files import LAYOUTS
 from ..core.generation import COMBINES, MOTIONS, GeneratorConfig
 from .engine_options import add_engine_options, engine_from
@@ -113,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
                               engine=engine_from(args), resume=args.resume)
     cfg = seqset.generator_config
     where = args.out if layout == "zarr" else path  # a URL stays as given
-    print(f"wrote {where}: {seqset.num_sequences} sequences x {seqset.num_frames} frames, "
+    print(f"wrote {printable(str(where))}: {seqset.num_sequences} sequences x "
+          f"{seqset.num_frames} frames, "
           f"{seqset.height}x{seqset.width}, layout {layout}, motion {cfg.motion}, "
           f"seed {cfg.seed}, digits from {dataset.name} {dataset.split} ({dataset.provenance})")
     return 0

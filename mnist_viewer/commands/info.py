@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ..core.errors import printable
 from ..core.sources.datasets import open_dataset
 from .inputs import DATASETS, SEQUENCE_FILES, add_layout_option, dumps_json, is_sequence_input
 
@@ -110,5 +111,10 @@ def generated_line(config: Any) -> str | None:
 def run(args: argparse.Namespace) -> int:
     info = describe(args.path, args.layout, args.key)
     info.setdefault("path", str(args.path))
-    print(dumps_json(info) if args.json else _text(info))
+    print(dumps_json(info) if args.json else _lines_printable(_text(info)))
     return 0
+
+
+def _lines_printable(text: str) -> str:
+    """Each line of ``text`` with its control characters escaped (a file name may hold some)."""
+    return "\n".join(printable(line) for line in text.split("\n"))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core import analysis
-from ..core.errors import DataError
+from ..core.errors import DataError, printable
 from ..core.sequences import SequenceSet
 from .engine_options import add_engine_options, engine_from
 from .inputs import INPUT_HELP, add_layout_option, dumps_json, open_input
@@ -106,5 +106,6 @@ def run(args: argparse.Namespace) -> int:
         info["generated_seed"] = seqset.config.get("seed")
     if args.csv:
         analysis.write_statistics_csv(Path(args.csv), stats)
-    print(dumps_json(info) if args.json else text(str(args.input), info, args.index))
+    print(dumps_json(info) if args.json
+          else text(printable(str(args.input)), info, args.index))
     return 0

@@ -170,7 +170,7 @@ def _client(engine: Engine) -> Iterator[Any]:
     if engine.scheduler is not None:
         try:
             client = Client(engine.scheduler, timeout="10s")
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:  # ValueError: a malformed address
             raise DataError(engine.scheduler, f"cannot reach the Dask scheduler ({exc})") from None
         with client:
             yield client

@@ -177,3 +177,17 @@ def test_unexpected_and_os_errors_stay_one_line(error: Exception, tmp_path: Path
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("mnist-viewer: error: "), err
     assert "\x1b" not in err and ("\\n" in err or "\\x1b" in err), err
+
+
+def test_file_names_with_control_characters_are_escaped_on_stdout(
+        tmp_path: Path, mnist_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # errors escaped them, but "wrote …", info, stats and export printed them raw (a name
+    # holding ESC [ 31 m turned the terminal red)
+    name = str(tmp_path / "a\x1b[31m\nb.npz")
+    assert main(["generate", "--out", name, "--num", "2", "--frames", "4", "--seed", "1",
+                 "--data", str(mnist_dir), "-q"]) == 0
+    assert main(["info", name]) == 0
+    assert main(["stats", name, "-q"]) == 0
+    assert main(["export", name, "--out", str(tmp_path / "o\x1b.gif"), "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "a\\x1b[31m\\nb.npz" in out and "o\\x1b.gif" in out

@@ -145,3 +145,17 @@ def test_evaluate_gives_the_same_numbers_on_any_number_of_threads() -> None:
             np.testing.assert_array_equal(other.get(name), one.get(name), err_msg=name)
     reference = frame_metrics(truth, pred)
     np.testing.assert_allclose(one.ssim, reference.ssim, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, 1e30])
+def test_a_bad_value_does_not_leak_into_the_next_frames(bad: float) -> None:
+    # the frames of a block are stacked into one image and OpenCV's box filter keeps running
+    # sums down the columns: a NaN (or the rounding of a huge value) in frame 0 reached frames
+    # 1-3 of the block, whose SSIM came out NaN (or wrong)
+    rng = np.random.default_rng(3)
+    truth = rng.random((1, 6, 32, 32), dtype=np.float32)
+    pred = rng.random((1, 6, 32, 32), dtype=np.float32)
+    truth[0, 0, 10, 10] = bad
+    ours = frame_metrics(truth, pred).ssim[0]
+    ref = [structural_similarity(pred[0, i], truth[0, i], data_range=1.0) for i in range(1, 6)]
+    np.testing.assert_allclose(ours[1:], ref, rtol=0, atol=1e-6)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import shutil
 import zipfile
 from pathlib import Path
 from typing import ClassVar
@@ -150,6 +151,17 @@ def test_an_unreachable_scheduler_is_a_one_line_error(tmp_path, seqs):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("address", ["bogus://x", "tcp://host:notaport"])
+def test_a_malformed_scheduler_address_is_a_one_line_error(tmp_path, seqs, address):
+    # dask.distributed raises ValueError for these: it was reported against the input file
+    # as "cannot stats (ValueError ...)" with a log file
+    with pytest.raises(DataError, match=address):
+        save_sequences(tmp_path / "x.npy", seqs, engine=Engine(scheduler=address))
+    with pytest.raises(DataError, match=address):  # left an empty .x.zarr.part, unannounced
+        save_sequences(tmp_path / "x.zarr", seqs, engine=Engine(scheduler=address))
+    assert list(tmp_path.iterdir()) == []
+
+
 # --------------------------------------------------------------------------------------------
 # Zarr stores
 
@@ -200,6 +212,28 @@ def test_zarr_resume_fills_only_the_missing_chunks(tmp_path, seqs):
     assert open_sequences(target).num_frames == 5
 
 
+class Replaced(ArraySequenceSet):
+    """Its second chunk finds the partial store replaced, as when another `generate` to the
+    same target starts afresh (removing it and creating its own)."""
+
+    def chunk(self, start: int, stop: int) -> np.ndarray:
+        if start:
+            part = Path(self.where)
+            shutil.rmtree(part)
+            part.mkdir()
+        return super().chunk(start, stop)
+
+
+def test_a_partial_store_replaced_under_the_job_is_a_data_error(tmp_path):
+    # was "cannot generate (KeyError: 'frames'); details in error.log"
+    target = tmp_path / "t.zarr"
+    seqset = Replaced(np.zeros((20, 2, 8, 8), np.uint8))
+    seqset.where = str(tmp_path / ".t.zarr.part")
+    with pytest.raises(DataError, match=r"t\.zarr.*\.t\.zarr\.part was removed or replaced"):
+        save_zarr(target, seqset, chunk=10)
+    assert not target.exists()
+
+
 def test_zarr_cancel_keeps_the_old_store(tmp_path, seqs):
     target = tmp_path / "c.zarr"
     save_sequences(target, ArraySequenceSet(np.ones((3, 2, 4, 4), np.uint8)))
@@ -239,3 +273,32 @@ def test_data_errors_and_generated_sets_survive_pickling(seqs):
     assert isinstance(err, DataError) and str(err) == "/x/y.npz: bad header"
     again = pickle.loads(pickle.dumps(seqs))
     np.testing.assert_array_equal(again.sequence(3), seqs.sequence(3))
+
+
+def test_a_second_write_to_the_same_zarr_target_is_refused(tmp_path):
+    # two `generate --out same.zarr` at once shared .same.zarr.part: the first to finish renamed
+    # a store holding chunks of both sets, marked complete (and the other failed)
+    fcntl = pytest.importorskip("fcntl")
+    target = tmp_path / "t.zarr"
+    seqset = ArraySequenceSet(np.ones((3, 2, 8, 8), np.uint8))
+    with open(tmp_path / ".t.zarr.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # what the other write holds
+        with pytest.raises(DataError, match=r"t\.zarr.*another write to it is under way"):
+            save_zarr(target, seqset)
+        assert sorted(p.name for p in tmp_path.iterdir()) == [".t.zarr.lock"]
+    (tmp_path / ".t.zarr.lock").unlink()
+    save_zarr(target, seqset)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.zarr"]
+
+
+def test_a_damaged_zarr_chunk_is_a_data_error_naming_the_store(tmp_path):
+    # was "cannot stats (RuntimeError: Zstd decompression error …); details in error.log"
+    target = tmp_path / "d.zarr"
+    save_zarr(target, ArraySequenceSet(np.ones((4, 2, 8, 8), np.uint8)), chunk=2)
+    (target / "frames" / "c" / "1" / "0" / "0" / "0").write_bytes(b"not zstd")
+    opened = open_sequences(target)
+    np.testing.assert_array_equal(opened.chunk(0, 2), 1)
+    with pytest.raises(DataError, match=r"d\.zarr: cannot read sequences 0…3: a damaged chunk"):
+        opened.chunk(0, 4)
+    with pytest.raises(DataError, match="cannot read sequence 3"):
+        opened.frame(3, 0)

@@ -43,6 +43,7 @@ READ_PIXELS = 1 << 22  # pixels read at once: 16 MB of float32 per array (a Dask
 # measured: 4 MB chunks cost 15% more time in task overhead)
 SSIM_WINDOW = 7  # scikit-image's default win_size (gaussian_weights=False)
 SSIM_K1, SSIM_K2 = 0.01, 0.03
+SSIM_TAME = 1e8  # s², d² above this (|values| > 1e4) are computed one frame at a time
 
 
 class PredictionPairs(Protocol):
@@ -191,6 +192,14 @@ def _block_metrics(truth: np.ndarray, pred: np.ndarray, work: _Workspace,
     d = cv.subtract(p, y, dst=d)
     ss = cv.multiply(s, s, dst=ss)
     dd = cv.multiply(d, d, dst=dd)
+    if m > 1 and not (cv.checkRange(ss, True, 0, SSIM_TAME)[0]
+                      and cv.checkRange(dd, True, 0, SSIM_TAME)[0]):
+        # a NaN, an infinity or a huge value: OpenCV's box filter keeps running sums down the
+        # columns, which would carry it (or its rounding) into the next frames of the stack
+        for i in range(m):
+            _block_metrics(truth[i:i + 1], pred[i:i + 1], work,
+                           {name: t[i:i + 1] for name, t in out.items()})
+        return
     if clip:  # the clipped squares are the SSIM's d², summed in float64
         sq = dd.reshape(m, -1).sum(axis=1, dtype=np.float64)
     with np.errstate(divide="ignore"):

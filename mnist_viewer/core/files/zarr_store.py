@@ -20,9 +20,11 @@ existing target is replaced only then); a remote URL is written in place, its at
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,6 +134,42 @@ def _resumable(store: str, seqset: SequenceSet, chunk: int) -> np.ndarray | None
     return done if header == _header(seqset, chunk) else None
 
 
+@contextlib.contextmanager
+def _exclusive(final: Path | None) -> Iterator[None]:
+    """Hold ``.NAME.lock`` beside a local target for the write (a DataError naming the target
+    if another process holds it): two writes to one target would share ``.NAME.part`` and
+    the first to finish would rename a store holding chunks of both. The lock is released
+    with the process however it ends; the file is removed after the write."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        fcntl = None  # type: ignore[assignment]
+    if final is None or fcntl is None:
+        yield
+        return
+    lock = final.with_name(f".{final.name}.lock")
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise DataError(final, "another write to it is under way (it holds "
+                            f"{lock.name}); wait for it to finish") from None
+        try:
+            if os.fstat(fd).st_ino == os.stat(lock).st_ino:
+                break  # not a lock file its previous holder removed meanwhile
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
+        os.close(fd)
+
+
 def save_zarr(
     target: str | os.PathLike[str],
     seqset: SequenceSet,
@@ -160,39 +198,53 @@ def save_zarr(
         final = Path(target).expanduser()
         check_target(final, directory=True)
         store = str(final.with_name(f".{final.name}.part"))
-    done = _resumable(store, seqset, chunk) if resume else None
-    if done is None:
-        if final is not None:
-            shutil.rmtree(store, ignore_errors=True)
-        _create(store, seqset, chunk)
-        done = np.zeros(max(1, -(-seqset.num_sequences // chunk)), np.uint8)
-    ranges = chunk_ranges(0, seqset.num_sequences, chunk)
-    todo = [r for i, r in enumerate(ranges) if not done[i]]
-    already = seqset.num_sequences - sum(e - s for s, e in todo)
-    def step(d: int, total: int) -> None:
-        if progress is not None:
-            progress(already + d, already + total)
+    with _exclusive(final):  # a second write to the same target would share .part
+        done = _resumable(store, seqset, chunk) if resume else None
+        fresh = done is None
+        if done is None:
+            if final is not None:
+                shutil.rmtree(store, ignore_errors=True)
+            _create(store, seqset, chunk)
+            done = np.zeros(max(1, -(-seqset.num_sequences // chunk)), np.uint8)
+        ranges = chunk_ranges(0, seqset.num_sequences, chunk)
+        todo = [r for i, r in enumerate(ranges) if not done[i]]
+        already = seqset.num_sequences - sum(e - s for s, e in todo)
+        wrote = [False]
 
-    try:
-        run_chunks(_write_chunk_task, _Job(seqset, store, chunk), todo,
-                   lambda s, e, _none: None, engine, step, cancel)
-    except Cancelled:
-        if final is not None:
-            shutil.rmtree(store, ignore_errors=True)
-        raise
-    group = _zarr_group(store, "r+")
-    group.attrs["mnist_viewer"] = {**_header(seqset, chunk), "complete": True}
-    if final is None:
-        return store
-    if final.exists():
-        old = final.with_name(f".{final.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(final, old)
-        os.replace(store, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(store, final)
-    return str(final)
+        def step(d: int, total: int) -> None:
+            wrote[0] = wrote[0] or d > 0
+            if progress is not None:
+                progress(already + d, already + total)
+
+        try:
+            run_chunks(_write_chunk_task, _Job(seqset, store, chunk), todo,
+                       lambda s, e, _none: None, engine, step, cancel)
+        except Cancelled:
+            if final is not None:
+                shutil.rmtree(store, ignore_errors=True)
+            raise
+        except BaseException as exc:
+            if fresh and not wrote[0] and final is not None:  # nothing worth resuming
+                shutil.rmtree(store, ignore_errors=True)
+            if not isinstance(exc, (KeyError, FileNotFoundError)):
+                raise
+            # the store's arrays vanished under the job
+            raise DataError(target, f"the partial store {Path(store).name} was removed or replaced "
+                            f"while writing (another write to the same target?): missing {exc}"
+                            ) from None
+        group = _zarr_group(store, "r+")
+        group.attrs["mnist_viewer"] = {**_header(seqset, chunk), "complete": True}
+        if final is None:
+            return store
+        if final.exists():
+            old = final.with_name(f".{final.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(final, old)
+            os.replace(store, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(store, final)
+        return str(final)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,13 +294,22 @@ class ZarrSequenceSet(SequenceSet):
         start, stop = int(start), int(stop)
         if not 0 <= start <= stop <= self.num_sequences:
             raise IndexError(f"sequences {start}:{stop} out of range 0:{self.num_sequences}")
-        return np.asarray(self._frames[start:stop])
+        try:
+            return np.asarray(self._frames[start:stop])
+        except (RuntimeError, ValueError, OSError) as exc:  # a corrupt or unreadable chunk
+            raise DataError(self.where, f"cannot read sequences {start}…{stop - 1}: a damaged "
+                            f"chunk ({type(exc).__name__}: {exc})") from None
 
     def frame(self, index: int, t: int) -> np.ndarray:
         t = int(t)
         if not 0 <= t < self.num_frames:
             raise IndexError(f"frame {t} out of range 0..{self.num_frames - 1}")
-        return np.asarray(self._frames[self._check_index(index), t])
+        index = self._check_index(index)
+        try:
+            return np.asarray(self._frames[index, t])
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise DataError(self.where, f"cannot read sequence {index}: a damaged chunk "
+                            f"({type(exc).__name__}: {exc})") from None
 
 
 def _open_group(path: str | os.PathLike[str]) -> tuple[str, Any, dict[str, Any]]:
