@@ -68,7 +68,7 @@ def test_info_describes_the_generated_file(tmp_path, mnist_dir, capsys):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--out", "x.txt"], "unknown extension"),
+    (["--out", "x.txt"], "unknown extension: save sequences as .npz, .npy or a .zarr store"),
     (["--out", "x.npy", "--num", "0"], "at least 1"),
     (["--out", "x.npy", "--classes", "42"], "no digits of classes"),
     (["--out", "x.npy", "--size", "20"], "canvas"),

@@ -38,7 +38,7 @@ def layout_for(path: str | os.PathLike[str], layout: str | None = None) -> str:
             return "npz"
         if suffix == ".npy":
             return "mnist_test_seq"
-        raise DataError(path, "unknown extension: save sequences as .npz or .npy")
+        raise DataError(path, "unknown extension: save sequences as .npz, .npy or a .zarr store")
     if layout not in LAYOUTS:
         raise DataError(path, f"unknown layout {layout!r} (use one of {', '.join(LAYOUTS)})")
     wanted = ".npz" if layout in NPZ_LAYOUTS else ".npy"
