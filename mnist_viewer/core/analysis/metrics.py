@@ -159,8 +159,8 @@ def _block_metrics(truth: np.ndarray, pred: np.ndarray, work: _Workspace,
     The m frames are stacked into one (m·H, W) image. MSE/MAE are sums over each frame of
     p − y in float64 (exact for float32 inputs); so is PSNR's when no prediction needs
     clipping, else it sums the SSIM's float32 (clipped p − y)² in float64 (about 1e-9 from
-    the float64 figure; OpenSTL computes it all in float32). SSIM is scikit-image's formula restated
-    in s = p + y and d = p − y (ux·uy = (S² − D²)/4, ux² + uy² = (S² + D²)/2, and the same
+    the float64 figure; OpenSTL computes it all in float32). SSIM is scikit-image's formula
+    restated in s = p + y and d = p − y (ux·uy = (S² − D²)/4, ux² + uy² = (S² + D²)/2, and the same
     for the second moments, with S, D the local means of s, d): four OpenCV box filters
     instead of five, and the formula in fused passes (``addWeighted``). A 7×7 window centred
     at least 3 pixels inside a frame lies inside that frame, so neither the next frame nor
@@ -290,6 +290,7 @@ class _EvaluateJob:
     """What each chunk task of :func:`evaluate` reads (shared by the threads)."""
 
     pairs: PredictionPairs
+    chunk_frames: int  # the most frames a chunk holds
     chunk_pixels: int
     buffers: threading.local  # each thread's workspace, reused from chunk to chunk
 
@@ -301,8 +302,8 @@ def _evaluate_task(job: _EvaluateJob, start: int, stop: int) -> dict[str, np.nda
     truth, pred = pairs.chunk(start, stop)
     m = (stop - start) * k
     work = getattr(job.buffers, "work", None)
-    if work is None or work.shape[0] < min(m, job.chunk_pixels // max(1, h * w)):
-        work = job.buffers.work = _workspace(m, h, w, job.chunk_pixels)
+    if work is None:  # sized once per thread for the largest chunk
+        work = job.buffers.work = _workspace(job.chunk_frames, h, w, job.chunk_pixels)
     tables = {name: np.empty(m) for name in METRICS}
     _metrics_into(np.asarray(truth).reshape(m, h, w), np.asarray(pred).reshape(m, h, w),
                   work, tables, 0)
@@ -343,6 +344,7 @@ def evaluate(
             table[start * k:stop * k] = part[name]
 
     engine = Engine(workers=max(1, int(workers or 1)), processes=False)
-    run_chunks(_evaluate_task, _EvaluateJob(pairs, int(chunk_pixels), threading.local()),
-               chunk_ranges(0, n, step), consume, engine, progress, cancel)
+    job = _EvaluateJob(pairs, step * k, int(chunk_pixels), threading.local())
+    run_chunks(_evaluate_task, job, chunk_ranges(0, n, step), consume, engine, progress,
+               cancel)
     return FrameMetrics(**{name: t.reshape(n, k) for name, t in tables.items()})
