@@ -160,9 +160,9 @@ def _block_metrics(truth: np.ndarray, pred: np.ndarray, work: _Workspace,
     p − y in float64 (exact for float32 inputs); so is PSNR's when no prediction needs
     clipping, else it sums the SSIM's float32 (clipped p − y)² in float64 (about 1e-9 from
     the float64 figure; OpenSTL computes it all in float32). SSIM is scikit-image's formula
-    restated in s = p + y and d = p − y (ux·uy = (S² − D²)/4, ux² + uy² = (S² + D²)/2, and the same
-    for the second moments, with S, D the local means of s, d): four OpenCV box filters
-    instead of five, and the formula in fused passes (``addWeighted``). A 7×7 window centred
+    restated in s = p + y and d = p − y (ux·uy = (S² − D²)/4, ux² + uy² = (S² + D²)/2, and
+    the same for the second moments, with S, D the local means of s, d): four OpenCV box
+    filters instead of five, and the formula in fused passes (``addWeighted``). A 7×7 window centred
     at least 3 pixels inside a frame lies inside that frame, so neither the next frame nor
     the border rule touches the values kept. The SSIM maps are float32 when both inputs are
     float32, as scikit-image computes them (its ``structural_similarity`` works in the
